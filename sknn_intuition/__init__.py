@@ -1,0 +1,15 @@
+"""sknn_intuition: why neural networks work, as scikit-learn estimators.
+
+The perceptron, the sigmoid neuron, towers of sigmoids (the universal
+approximation theorem) and the feed-forward network trained by SGD and
+backpropagation, each one an estimator you can fit, tune and look at.
+"""
+
+from ._perceptron import PerceptronClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "PerceptronClassifier",
+    "__version__",
+]

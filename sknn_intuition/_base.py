@@ -1,0 +1,141 @@
+"""Input checks and label handling shared by the estimators.
+
+Every public estimator validates its input here, so that a bad input gets the
+same clear message whichever estimator it is given to.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ._sklearn_private import _check_sample_weight
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def validate_fit_data(est, X, y, *, reset, classifier, accept_sparse=("csr",)):
+    """Validate ``X, y`` for fit/partial_fit; float32 stays float32.
+
+    On a later ``partial_fit`` the dtype of the fitted parameters is kept.
+    """
+    dtype = list(FLOAT_DTYPES)
+    params = getattr(est, "_sgd_parameters", None)
+    if not reset and params is not None and hasattr(est, "n_iter_"):
+        dtype = params()[0].dtype
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=list(accept_sparse) if accept_sparse else False,
+        dtype=dtype,
+        order="C",
+        y_numeric=not classifier,
+        multi_output=not classifier,
+    )
+    if X.shape[0] < 1:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    return X, y
+
+
+def validate_sample_weight(sample_weight, X):
+    """Check weights: shape, finite, non-negative, not all zero."""
+    if sample_weight is None:
+        return None
+    sw = _check_sample_weight(
+        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+    )
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if not np.any(sw > 0):
+        raise ValueError(
+            "sample_weight: all weights are zero; at least one sample needs a "
+            "positive weight."
+        )
+    return sw
+
+
+def check_classes(est, y, classes, *, partial):
+    """Set or check ``classes_``; return ``y`` as indices into ``classes_``.
+
+    ``fit`` takes the classes from ``y``. The first ``partial_fit`` needs them
+    all, given as ``classes``; later calls check ``y`` against them.
+    """
+    check_classification_targets(y)
+    first = not hasattr(est, "classes_") or not partial or not hasattr(est, "n_iter_")
+    if partial:
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "all the labels that may ever appear, e.g. classes=np.unique(y)."
+                )
+            est.classes_ = np.unique(np.asarray(classes))
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), est.classes_
+        ):
+            raise ValueError(
+                f"classes={list(np.unique(classes))} is not the same as on the "
+                f"first call to partial_fit ({list(est.classes_)})."
+            )
+    else:
+        est.classes_ = np.unique(y)
+    if len(est.classes_) < 2:
+        raise ValueError(
+            f"{type(est).__name__} needs samples of at least 2 classes in the "
+            f"data, but the data contain only one class: {est.classes_[0]!r}."
+        )
+    idx = np.searchsorted(est.classes_, y)
+    idx = np.clip(idx, 0, len(est.classes_) - 1)
+    unseen = est.classes_[idx] != y
+    if np.any(unseen):
+        raise ValueError(
+            f"y contains labels not in classes: {list(np.unique(y[unseen]))}; "
+            f"classes are {list(est.classes_)}."
+        )
+    return idx
+
+
+def class_sample_weight(est, y_idx, sample_weight, class_weight, *, partial, dtype):
+    """Fold ``class_weight`` ('balanced', a dict or None) into sample weights."""
+    if class_weight is None:
+        return sample_weight
+    if partial and isinstance(class_weight, str):
+        raise ValueError(
+            "class_weight='balanced' is not supported by partial_fit, which "
+            "cannot see the class frequencies of all the data; pass a dict "
+            "computed once, e.g. with sklearn.utils.class_weight.compute_class_weight."
+        )
+    y = est.classes_[y_idx]
+    if isinstance(class_weight, dict):
+        unknown = set(class_weight) - set(est.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels that are not classes: {sorted(unknown)}; "
+                f"classes are {list(est.classes_)}."
+            )
+    cw = compute_class_weight(class_weight, classes=est.classes_, y=y)
+    w = cw[y_idx].astype(dtype)
+    return w if sample_weight is None else w * sample_weight
+
+
+def encode_labels(y_idx, n_classes, *, positive, negative, dtype):
+    """Targets for the output neurons: one column if binary, else one per class.
+
+    With two classes a single neuron answers "is it ``classes_[1]``?"; with
+    more, neuron ``k`` answers "is it ``classes_[k]``?".
+    """
+    if n_classes == 2:
+        return np.where(y_idx == 1, positive, negative).astype(dtype)[:, None]
+    Y = np.full((y_idx.shape[0], n_classes), negative, dtype=dtype)
+    Y[np.arange(y_idx.shape[0]), y_idx] = positive
+    return Y
+
+
+def is_int_or_auto(value):
+    return value == "auto" or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    )
