@@ -21,12 +21,12 @@ def run(repeats):
         X_train, y_train, X_test, y_test = X[:100_000], y[:100_000], X[100_000:], y[100_000:]
         for label, params in (("default", {}), ("average=True", {"average": True})):
             res = side_by_side(
-                lambda params=params: PerceptronClassifier(
+                lambda params=params, X=X_train, y=y_train: PerceptronClassifier(
                     max_iter=10, tol=None, random_state=0, **params
-                ).fit(X_train, y_train),
-                lambda: Perceptron(max_iter=10, tol=None, random_state=0).fit(
-                    X_train, y_train
-                ),
+                ).fit(X, y),
+                lambda X=X_train, y=y_train: Perceptron(
+                    max_iter=10, tol=None, random_state=0
+                ).fit(X, y),
                 repeats,
             )
             rows.append(

@@ -78,8 +78,8 @@ def check_classes(est, y, classes, *, partial):
             np.unique(np.asarray(classes)), est.classes_
         ):
             raise ValueError(
-                f"classes={list(np.unique(classes))} is not the same as on the "
-                f"first call to partial_fit ({list(est.classes_)})."
+                f"classes={np.unique(classes).tolist()} is not the same as on the "
+                f"first call to partial_fit ({est.classes_.tolist()})."
             )
     else:
         est.classes_ = np.unique(y)
@@ -93,8 +93,8 @@ def check_classes(est, y, classes, *, partial):
     unseen = est.classes_[idx] != y
     if np.any(unseen):
         raise ValueError(
-            f"y contains labels not in classes: {list(np.unique(y[unseen]))}; "
-            f"classes are {list(est.classes_)}."
+            f"y contains labels not in classes: {np.unique(y[unseen]).tolist()}; "
+            f"classes are {est.classes_.tolist()}."
         )
     return idx
 
@@ -115,7 +115,7 @@ def class_sample_weight(est, y_idx, sample_weight, class_weight, *, partial, dty
         if unknown:
             raise ValueError(
                 f"class_weight has labels that are not classes: {sorted(unknown)}; "
-                f"classes are {list(est.classes_)}."
+                f"classes are {est.classes_.tolist()}."
             )
     cw = compute_class_weight(class_weight, classes=est.classes_, y=y)
     w = cw[y_idx].astype(dtype)

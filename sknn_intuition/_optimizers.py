@@ -54,9 +54,13 @@ class SGDOptimizer:
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.power_t = float(power_t)
-        if state is None:
-            state = {"learning_rate": self.learning_rate_init}
-            if self.momentum > 0:
+        if state is None or state.get("learning_rate_init") != self.learning_rate_init:
+            # New, or the user changed learning_rate_init between partial_fit
+            # calls: start the schedule again from the new rate.
+            state = dict(state or {})
+            state["learning_rate_init"] = self.learning_rate_init
+            state["learning_rate"] = self.learning_rate_init
+            if self.momentum > 0 and "velocities" not in state:
                 state["velocities"] = [np.zeros_like(p) for p in params]
         elif self.momentum > 0 and "velocities" not in state:
             state["velocities"] = [np.zeros_like(p) for p in params]
@@ -137,6 +141,7 @@ class AdamOptimizer:
         self.epsilon = float(epsilon)
         if state is None:
             state = {
+                "learning_rate_init": self.learning_rate_init,
                 "learning_rate": self.learning_rate_init,
                 "t": 0,
                 "ms": [np.zeros_like(p) for p in params],
@@ -153,6 +158,7 @@ class AdamOptimizer:
         s["t"] += 1
         t = s["t"]
         b1, b2 = self.beta_1, self.beta_2
+        self.learning_rate_init = s["learning_rate_init"] = float(self.learning_rate_init)
         lr = self.learning_rate_init * np.sqrt(1 - b2**t) / (1 - b1**t)
         s["learning_rate"] = lr
         for p, g, m, v in zip(params, grads, s["ms"], s["vs"]):

@@ -14,7 +14,7 @@ from ._base import (
 )
 from ._linear import LinearSGDMixin
 from ._optimizers import OPTIMIZERS
-from ._sklearn_private import Interval, Options, StrOptions, _fit_context
+from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # The parameters every SGD-trained estimator shares, with their constraints.
 TRAINER_CONSTRAINTS = {

@@ -1,0 +1,47 @@
+"""The activation table: values and finite-difference derivatives."""
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from sknn_intuition._activations import ACTIVATIONS, DERIVATIVES
+
+
+def test_tables_have_the_same_names():
+    assert set(ACTIVATIONS) == set(DERIVATIVES)
+    assert {"identity", "step", "sigmoid", "tanh", "relu"} <= set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_derivative_matches_finite_differences(name):
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=3, size=(50, 4))
+    # Keep away from the kinks of relu and step, where no derivative exists.
+    Z[np.abs(Z) < 1e-3] = 0.5
+    h = 1e-6
+    numeric = (ACTIVATIONS[name](Z + h) - ACTIVATIONS[name](Z - h)) / (2 * h)
+    A = ACTIVATIONS[name](Z)
+    analytic = DERIVATIVES[name](A, np.ones_like(Z))
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_in_place_matches_out_of_place(name):
+    Z = np.linspace(-5, 5, 41).reshape(-1, 1)
+    expected = ACTIVATIONS[name](Z)
+    out = Z.copy()
+    ACTIVATIONS[name](out, out=out)
+    np.testing.assert_array_equal(out, expected)
+    assert ACTIVATIONS[name](Z.astype(np.float32)).dtype == np.float32
+
+
+def test_values():
+    z = np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])
+    np.testing.assert_array_equal(ACTIVATIONS["step"](z), [0, 0, 0, 1, 1])
+    np.testing.assert_allclose(ACTIVATIONS["sigmoid"](z[1:4]), 1 / (1 + np.exp(-z[1:4])))
+    np.testing.assert_allclose(ACTIVATIONS["sigmoid"](z[[0, 4]]), [0, 1], atol=1e-300)
+    np.testing.assert_array_equal(ACTIVATIONS["relu"](z), [0, 0, 0, 1, 1000])
+    np.testing.assert_allclose(ACTIVATIONS["tanh"](z), np.tanh(z))
+    # Stable for any input: no overflow warning (warnings are errors in tests).
+    assert np.all(np.isfinite(ACTIVATIONS["sigmoid"](np.array([-1e308, 1e308]))))
+    assert ACTIVATIONS["sigmoid"](np.array([0.0]))[0] == expit(0.0) == 0.5
