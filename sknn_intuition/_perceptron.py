@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._base import (
@@ -268,6 +269,33 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # what tol watches, since the criterion scales with the weights.
         errors = mistakes.mean(axis=1, dtype=Z.dtype)
         return per_sample, dZ, errors
+
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
+        if sparse.issparse(X):
+            return super()._sgd_loss_and_gradients(params, X, Y, sw, grads)
+        # The generic layer's computation, fused for dense X: the perceptron
+        # does so little arithmetic per batch that numpy's overhead shows.
+        n, k = Y.shape
+        M = X @ params[0].T
+        if len(params) > 1:
+            M += params[1]
+        M *= Y  # signed margins y z
+        mistakes = M <= 0
+        np.minimum(M, 0, out=M)  # minus the criterion of each neuron
+        if sw is None:
+            loss = -float(M.sum()) / n
+            error = np.count_nonzero(mistakes) / (n * k)
+            G = np.multiply(Y, mistakes, out=M)
+        else:
+            loss = -float(sw @ M.sum(axis=1)) / n
+            error = float(sw @ mistakes.sum(axis=1)) / (n * k)
+            G = np.multiply(Y, mistakes, out=M)
+            G *= sw[:, None]
+        G *= -1.0 / n  # ∂L/∂z: -s_i y_i / N on mistakes
+        np.dot(G.T, X, out=grads[0])
+        if len(params) > 1:
+            np.sum(G, axis=0, out=grads[1])
+        return loss, error
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))

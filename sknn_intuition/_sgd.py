@@ -29,6 +29,7 @@ One epoch, in plain Python::
 """
 
 import copy
+import math
 import time
 import warnings
 
@@ -284,7 +285,7 @@ class SGDTrainerMixin:
                         loss += _penalty_value_and_gradient(
                             penalty, alpha, l1_ratio, work, penalized, grads
                         )
-                        if not np.isfinite(loss):
+                        if not math.isfinite(loss):
                             raise _Diverged(loss)
                         optimizer.update_params(work, grads)
                         if average:
