@@ -1,0 +1,348 @@
+"""Bad input gets a clear answer; extreme input works; models round-trip exactly.
+
+Every test here runs over every public estimator (found from ``__all__``), so
+a new estimator is held to the same standard the day it is exported.
+"""
+
+import pickle
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+
+from _estimators import CLASSES, CLASSIFIERS, fast
+
+ids = [c.__name__ for c in CLASSES]
+
+
+def _data(cls, n=60, d=4, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    if is_classifier(cls()):
+        y = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5])  # 3 classes
+    else:
+        y = np.sin(X[:, 0]) + 0.5 * X[:, 1]
+    return X, y
+
+
+def _lr_param(est):
+    params = est.get_params()
+    for name in ("learning_rate_init", "eta0"):
+        if name in params:
+            return name
+    return None
+
+
+def _fitted_arrays(est):
+    out = {}
+    for k, v in vars(est).items():
+        if k.endswith("_") and not k.startswith("_"):
+            if isinstance(v, np.ndarray):
+                out[k] = v
+            elif isinstance(v, (list, tuple)) and v and isinstance(v[0], np.ndarray):
+                for i, a in enumerate(v):
+                    out[f"{k}[{i}]"] = a
+    return out
+
+
+def _outputs(est, X):
+    outs = {"predict": est.predict(X)}
+    for m in ("predict_proba", "decision_function"):
+        if hasattr(est, m):
+            outs[m] = getattr(est, m)(X)
+    return outs
+
+
+# --------------------------------------------------------------- bad input
+def _bad_cases(cls):
+    """(name, mutate(X, y) -> (X, y, fit kwargs), error type, message regex)."""
+    clf = is_classifier(cls())
+
+    def with_(fn):
+        return fn
+
+    cases = [
+        ("nan in X", lambda X, y: (_set(X, np.nan), y, {}), ValueError, "NaN"),
+        ("inf in X", lambda X, y: (_set(X, np.inf), y, {}), ValueError, "infinity"),
+        ("empty X", lambda X, y: (X[:0], y[:0], {}), ValueError, "0 sample"),
+        (
+            "lengths differ",
+            lambda X, y: (X, y[:-1], {}),
+            ValueError,
+            "inconsistent numbers of samples",
+        ),
+        (
+            "strings in X",
+            lambda X, y: (_strings(X), y, {}),
+            ValueError,
+            "could not convert|[Ss]tring",
+        ),
+        ("complex X", lambda X, y: (X + 1j, y, {}), ValueError, "[Cc]omplex"),
+        (
+            "negative weight",
+            lambda X, y: (X, y, {"sample_weight": _neg(len(y))}),
+            ValueError,
+            "[Nn]egative",
+        ),
+        (
+            "all-zero weights",
+            lambda X, y: (X, y, {"sample_weight": np.zeros(len(y))}),
+            ValueError,
+            "non-zero|weights are zero",
+        ),
+        (
+            "weights of wrong length",
+            lambda X, y: (X, y, {"sample_weight": np.ones(len(y) + 1)}),
+            ValueError,
+            "sample_weight",
+        ),
+        (
+            "3-D X",
+            lambda X, y: (X[:, :, None], y, {}),
+            ValueError,
+            "dim 3|3D|3-D|2D",
+        ),
+    ]
+    if clf:
+        cases += [
+            ("one class", lambda X, y: (X, np.zeros_like(y), {}), ValueError, "one class"),
+            (
+                "continuous labels",
+                lambda X, y: (X, X[:, 0], {}),
+                ValueError,
+                "Unknown label type",
+            ),
+        ]
+    else:
+        cases += [
+            ("nan in y", lambda X, y: (X, _set(y, np.nan), {}), ValueError, "NaN"),
+            ("strings in y", lambda X, y: (X, y.astype(str), {}), ValueError, "convert|numeric"),
+        ]
+    return cases
+
+
+def _set(A, value):
+    A = A.astype(float).copy()
+    A.flat[3] = value
+    return A
+
+
+def _strings(X):
+    X = X.astype(object)
+    X[0, 0] = "high"
+    return X
+
+
+def _neg(n):
+    w = np.ones(n)
+    w[2] = -1.0
+    return w
+
+
+BAD = [(cls, case) for cls in CLASSES for case in _bad_cases(cls)]
+
+
+@pytest.mark.parametrize(
+    "cls, case", BAD, ids=[f"{c.__name__}-{case[0]}" for c, case in BAD]
+)
+def test_bad_input_gets_a_clear_error(cls, case):
+    name, mutate, exc, match = case
+    X, y = _data(cls)
+    X, y, kw = mutate(X, y)
+    with pytest.raises(exc, match=match):
+        fast(cls).fit(X, y, **kw)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_wrong_number_of_features_later(cls):
+    X, y = _data(cls)
+    est = fast(cls).fit(X, y)
+    with pytest.raises(ValueError, match="4 features"):
+        est.predict(X[:, :3])
+    if hasattr(est, "partial_fit"):
+        kw = {"classes": np.unique(y)} if is_classifier(est) else {}
+        est = fast(cls).partial_fit(X, y, **kw)
+        with pytest.raises(ValueError, match="4 features"):
+            est.partial_fit(X[:, :3], y)
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS, ids=[c.__name__ for c in CLASSIFIERS])
+def test_partial_fit_label_not_in_classes(cls):
+    X, y = _data(cls)
+    est = fast(cls).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"not in classes: \[7\]"):
+        est.partial_fit(X[:3], np.array([0, 7, 1]))
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_invalid_parameters_list_the_allowed_values(cls):
+    X, y = _data(cls)
+    est = cls()
+    for name, constraints in est._parameter_constraints.items():
+        if any(getattr(c, "options", None) for c in constraints if not isinstance(c, str)):
+            with pytest.raises(ValueError, match=rf"'{name}' parameter .* must be"):
+                clone(est).set_params(**{name: "no-such-option"}).fit(X, y)
+    if "max_iter" in est.get_params():
+        with pytest.raises(ValueError, match="'max_iter' parameter"):
+            clone(est).set_params(max_iter=0).fit(X, y)
+
+
+# ------------------------------------------------------ extreme but valid
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+@pytest.mark.parametrize("scale", [1e-150, 1e-20, 1e20, 1e300])
+def test_extreme_scales_give_finite_outputs_or_a_clear_error(cls, scale):
+    X, y = _data(cls)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            est = fast(cls).fit(X * scale, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc) or "scale" in str(exc), str(exc)
+            return
+        for name, out in _outputs(est, X * scale).items():
+            if out.dtype.kind == "f":
+                assert np.all(np.isfinite(out)), name
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+@pytest.mark.parametrize(
+    "shape", ["constant feature", "one feature", "single sample", "10000 features"]
+)
+def test_awkward_shapes(cls, shape):
+    X, y = _data(cls, n=40)
+    if shape == "constant feature":
+        X[:, 1] = 3.0
+    elif shape == "one feature":
+        X = X[:, :1]
+    elif shape == "single sample":
+        X, y = X[:1], y[:1]
+    elif shape == "10000 features":
+        X = np.random.default_rng(1).normal(size=(20, 10_000))
+        X[:, 0] = np.linspace(-2, 2, 20)
+        X, y = X, _data(cls, n=20)[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if shape == "single sample" and is_classifier(cls()):
+            with pytest.raises(ValueError, match="one class"):
+                fast(cls).fit(X, y)
+            return
+        est = fast(cls).fit(X, y)
+        for name, out in _outputs(est, X).items():
+            if out.dtype.kind == "f":
+                assert np.all(np.isfinite(out)), name
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_float32_end_to_end(cls):
+    X, y = _data(cls, dtype=np.float32)
+    est = fast(cls).fit(X, y)
+    for name, a in _fitted_arrays(est).items():
+        if a.dtype.kind == "f":
+            assert a.dtype == np.float32, name
+    for name, out in _outputs(est, X).items():
+        if out.dtype.kind == "f":
+            assert out.dtype == np.float32, name
+
+
+# ------------------------------------------------------------- divergence
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_divergence_names_the_learning_rate(cls):
+    X, y = _data(cls)
+    est = fast(cls, max_iter=50)
+    name = _lr_param(est)
+    if name is None or ("solver" in est.get_params() and est.solver == "lstsq"):
+        if "solver" in est.get_params():
+            est.set_params(solver="sgd")
+            name = _lr_param(est)
+        if name is None:
+            pytest.skip("no learning rate to get wrong")
+    est.set_params(**{name: 1e300})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            est.fit(X * 1e5, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc) and name in str(exc)
+            return
+    # A scale-free model (the perceptron) may not diverge at all; then it
+    # must still predict finite values.
+    for out in _outputs(est, X).values():
+        if out.dtype.kind == "f":
+            assert np.all(np.isfinite(out))
+
+
+# ------------------------------------------------------------ round trips
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_clone_pickle_and_skops_round_trips(cls):
+    sio = pytest.importorskip("skops.io")
+    X, y = _data(cls)
+    est = fast(cls).fit(X, y)
+    expected = _outputs(est, X)
+
+    again = pickle.loads(pickle.dumps(est))
+    for k, v in _outputs(again, X).items():
+        np.testing.assert_array_equal(v, expected[k])
+
+    refit = clone(est).fit(X, y)
+    for k, v in _outputs(refit, X).items():
+        np.testing.assert_array_equal(v, expected[k])
+
+    blob = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert untrusted == [f"sknn_intuition.{_module(cls)}.{cls.__name__}"], untrusted
+    loaded = sio.loads(blob, trusted=untrusted)
+    for k, v in _outputs(loaded, X).items():
+        np.testing.assert_array_equal(v, expected[k])
+    if hasattr(est, "partial_fit"):  # training state survives too
+        kw = {"classes": np.unique(y)} if is_classifier(est) else {}
+        a = clone(est).partial_fit(X, y, **kw)
+        b = sio.loads(sio.dumps(a), trusted=untrusted)
+        a.partial_fit(X, y)
+        b.partial_fit(X, y)
+        for k, v in _outputs(b, X).items():
+            np.testing.assert_array_equal(v, _outputs(a, X)[k])
+
+
+def _module(cls):
+    return cls.__module__.split(".")[-1]
+
+
+# ------------------------------------------------ determinism, concurrency
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_same_random_state_gives_bit_identical_models(cls):
+    X, y = _data(cls)
+    a = _fitted_arrays(fast(cls, random_state=7).fit(X, y))
+    b = _fitted_arrays(fast(cls, random_state=7).fit(X, y))
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_predict_from_many_threads(cls):
+    X, y = _data(cls, n=500)
+    est = fast(cls).fit(X, y)
+    expected = _outputs(est, X)
+    results, errors = [None] * 8, []
+
+    def work(i):
+        try:
+            results[i] = _outputs(est, X)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        for k, v in r.items():
+            np.testing.assert_array_equal(v, expected[k])
