@@ -55,8 +55,10 @@ def _fit_search(estimator, grid, X_train, y_train):
 
 
 def run(names=None, out=print):
-    """Run the tour entries (all by default); return the table rows."""
+    """Run the tour entries (all by default), print the table, return its rows."""
     rows = []
+    out(_format_row(HEADER))
+    out(_format_row(tuple("-" * w for w in WIDTHS)))
     for name, make in ENTRIES.items():
         if names and name not in names:
             continue
@@ -77,19 +79,45 @@ def run(names=None, out=print):
                 "fit_s": seconds,
             }
         rows.append(row)
-        _print_row(row, out)
+        o, p = row["ours"], row["peer"]
+        out(
+            _format_row(
+                (
+                    name,
+                    data_name,
+                    f"{o['test_score']:.3f}",
+                    f"{o['fit_s']:.2f}",
+                    _params(o["best_params"]),
+                    p["name"],
+                    f"{p['test_score']:.3f}",
+                    f"{p['fit_s']:.2f}",
+                    _params(p["best_params"]),
+                )
+            )
+        )
     return rows
 
 
-def _print_row(row, out):
-    o, p = row["ours"], row["peer"]
-    out(f"{row['estimator']} on {row['dataset']}")
-    for label, r in (("  ours", o), ("  sklearn", p)):
-        params = ", ".join(f"{k}={v!r}" for k, v in r["best_params"].items())
-        out(
-            f"{label:<9} {r['name']:<24} test score {r['test_score']:.3f}   "
-            f"search fit {r['fit_s']:6.2f} s   best: {params}"
-        )
+HEADER = (
+    "estimator",
+    "dataset",
+    "score",
+    "fit s",
+    "best params",
+    "scikit-learn peer",
+    "score",
+    "fit s",
+    "best params",
+)
+WIDTHS = (24, 14, 6, 6, 34, 20, 6, 6, 30)
+
+
+def _params(best):
+    return ", ".join(f"{k}={v!r}" for k, v in best.items())
+
+
+def _format_row(cells):
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, WIDTHS)).rstrip()
 
 
 def main(argv=None):
@@ -102,9 +130,9 @@ def main(argv=None):
             "(StandardScaler + estimator) tuned by GridSearchCV (3-fold) on a "
             "dataset bundled with scikit-learn, and score it on a held-out "
             "quarter of the data. scikit-learn's nearest estimator gets the "
-            "same treatment and is printed beside it: test score (accuracy for "
-            "classifiers, R^2 for regressors), time of the whole search, and "
-            "the best parameters found."
+            "same treatment and is printed beside it on the same row: test "
+            "score (accuracy for classifiers, R^2 for regressors), time of the "
+            "whole search ('fit s', seconds) and the best parameters found."
         ),
     )
     parser.add_argument(
