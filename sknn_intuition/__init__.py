@@ -5,11 +5,14 @@ approximation theorem) and the feed-forward network trained by SGD and
 backpropagation, each one an estimator you can fit, tune and look at.
 """
 
+from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "FeedForwardClassifier",
+    "FeedForwardRegressor",
     "PerceptronClassifier",
     "__version__",
 ]

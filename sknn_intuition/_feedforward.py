@@ -1,0 +1,841 @@
+"""FeedForwardRegressor and FeedForwardClassifier: the network, trained by backprop.
+
+Layers of neurons, each computing ``g(b + w·input)``; random weights at the
+start, then stochastic gradient descent on a loss, with the gradients from
+backpropagation. The layer stack lives in :mod:`._network`, the training loop
+in :mod:`._sgd`; this module says which loss sits on which output.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import (
+    check_classes,
+    class_sample_weight,
+    encode_labels,
+    validate_fit_data,
+    validate_sample_weight,
+)
+from ._network import (
+    HIDDEN_ACTIVATIONS,
+    Workspace,
+    backward,
+    forward,
+    init_parameters,
+    layer_units,
+    output_loss,
+    output_loss_and_delta,
+)
+from ._perceptron import TRAINER_CONSTRAINTS
+from ._sgd import SGDTrainerMixin
+from ._sklearn_private import Interval, StrOptions, _fit_context
+
+_SHARED_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    **{
+        k: TRAINER_CONSTRAINTS[k]
+        for k in (
+            "solver",
+            "alpha",
+            "batch_size",
+            "learning_rate",
+            "power_t",
+            "max_iter",
+            "shuffle",
+            "random_state",
+            "tol",
+            "verbose",
+            "warm_start",
+            "momentum",
+            "nesterovs_momentum",
+            "early_stopping",
+            "validation_fraction",
+            "n_iter_no_change",
+        )
+    },
+}
+
+
+class _FeedForwardMixin(SGDTrainerMixin):
+    """The network's side of the trainer's hooks, shared by both estimators.
+
+    Parameters are ``coefs_`` (one ``(fan_in, fan_out)`` weight matrix per
+    layer) and ``intercepts_`` (one bias vector per layer). A subclass sets
+    ``_loss_name()`` and the output activation.
+    """
+
+    _auto_batch_size = 200
+    _early_stopping_metric = "loss"
+
+    # ------------------------------------------------------------ structure
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if any(
+            not isinstance(h, Integral) or isinstance(h, bool) or h < 1 for h in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be positive integers, one per hidden "
+                f"layer; got {self.hidden_layer_sizes!r}."
+            )
+        return [int(h) for h in sizes]
+
+    def _resolve_activations(self, n_hidden):
+        act = self.activation
+        names = [act] * n_hidden if isinstance(act, str) else list(act)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"activation has {len(names)} names but the network has "
+                f"{n_hidden} hidden layers (hidden_layer_sizes="
+                f"{self.hidden_layer_sizes!r}); give one name, or one per layer."
+            )
+        for name in names:
+            if name not in HIDDEN_ACTIVATIONS:
+                hint = " (scikit-learn's 'logistic' is 'sigmoid' here)" * (
+                    name == "logistic"
+                )
+                raise ValueError(
+                    f"activation {name!r} is not one of {list(HIDDEN_ACTIVATIONS)}"
+                    f"{hint}."
+                )
+        return names
+
+    def _layer_activations(self):
+        return [*self.activations_, self.out_activation_]
+
+    # ------------------------------------------------------- trainer hooks
+    def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
+        hidden = self._hidden_sizes()
+        units = layer_units(n_features, hidden, n_outputs)
+        self.activations_ = self._resolve_activations(len(hidden))
+        self.out_activation_ = self._output_activation(n_outputs)
+        self.coefs_, self.intercepts_ = init_parameters(
+            units, self._layer_activations(), dtype, random_state
+        )
+        self.n_layers_ = len(units)
+        self.n_outputs_ = int(n_outputs)
+
+    def _sgd_parameters(self):
+        return self.coefs_ + self.intercepts_
+
+    def _sgd_penalized(self):
+        # The penalty applies to the weights, not to the biases.
+        return [True] * len(self.coefs_) + [False] * len(self.intercepts_)
+
+    def _buffers(self, n, params):
+        # The batch arrays are scratch space, not fitted state: they live in
+        # a Workspace for the duration of a fit (see _fit) and are dropped
+        # after it, and by __getstate__.
+        ws = self.__dict__.get("_workspace")
+        units = [params[0].shape[0], *(W.shape[1] for W in params[: len(params) // 2])]
+        if ws is None or ws.units != units or ws.dtype != params[0].dtype:
+            ws = self._workspace = Workspace(units, params[0].dtype)
+        return ws.buffers(n)
+
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
+        n_layers = len(params) // 2
+        coefs, intercepts = params[:n_layers], params[n_layers:]
+        acts, deltas = self._buffers(X.shape[0], params)
+        names = self._layer_activations()
+        forward(coefs, intercepts, names, X, acts)
+        per_sample = output_loss_and_delta(
+            self._loss_name(), self.out_activation_, Y, acts[-1], deltas[-1]
+        )
+        # L = (1/N) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/N) ∂l_i/∂Z_i.
+        n = X.shape[0]
+        if sw is None:
+            loss = float(per_sample.sum()) / n
+            deltas[-1] *= 1.0 / n
+        else:
+            loss = float(np.dot(per_sample, sw)) / n
+            deltas[-1] *= (sw * (1.0 / n))[:, None]
+        backward(coefs, names, X, acts, deltas, grads[:n_layers], grads[n_layers:])
+        return loss
+
+    def _sgd_loss(self, params, X, Y, sw):
+        n_layers = len(params) // 2
+        P = forward(
+            params[:n_layers], params[n_layers:], self._layer_activations(), X
+        )[-1]
+        per_sample = output_loss(self._loss_name(), self.out_activation_, Y, P)
+        if sw is None:
+            return float(per_sample.mean())
+        return float(np.dot(per_sample, sw)) / per_sample.shape[0]
+
+    # ----------------------------------------------------------------- fit
+    def _prepare_warm(self, X, partial):
+        """Check that a continued fit matches the fitted network; cast X."""
+        fitted = hasattr(self, "n_iter_")
+        if not fitted or not (partial or self.warm_start):
+            return X
+        n_in = self.coefs_[0].shape[0]
+        if X.shape[1] != n_in:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the fitted network expects "
+                f"{n_in}; to train a new network, set warm_start=False."
+            )
+        hidden = [W.shape[1] for W in self.coefs_[:-1]]
+        if hidden != self._hidden_sizes():
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not match "
+                f"the fitted network's hidden layers {hidden}; to train a new "
+                "network, set warm_start=False."
+            )
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+    def _run_trainer(self, X, Y, sw, y_score, partial):
+        try:
+            return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+        finally:
+            self.__dict__.pop("_workspace", None)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_workspace", None)
+        return state
+
+    # ---------------------------------------------------------- inspection
+    def _predict_layers(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
+        )
+        acts = [
+            np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X.dtype, W.dtype))
+            for W in self.coefs_
+        ]
+        return forward(self.coefs_, self.intercepts_, self._layer_activations(), X, acts)
+
+    def hidden_activations(self, X, layer=None):
+        """Outputs ``g(b + w·input)`` of the hidden neurons for the samples in X.
+
+        What the network has made of the input on its way to the output: the
+        features it learnt.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+        layer : int or None, default=None
+            Index of the hidden layer (0 is the first, -1 the last). None
+            returns every hidden layer.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, hidden_layer_sizes[layer]) or list of ndarray
+            The activations of that layer, or a list with one array per
+            hidden layer.
+        """
+        n_hidden = len(self.coefs_) - 1 if hasattr(self, "coefs_") else None
+        if layer is not None:
+            if not isinstance(layer, Integral) or isinstance(layer, bool):
+                raise TypeError(f"layer must be an int or None, got {layer!r}.")
+            if n_hidden is not None and not -n_hidden <= layer < n_hidden:
+                raise ValueError(
+                    f"layer={layer} is out of range: the network has {n_hidden} "
+                    "hidden layers."
+                )
+        hidden = self._predict_layers(X)[:-1]
+        return hidden if layer is None else hidden[layer]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+
+_SHARED_PARAMS_DOC = """
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Number of neurons of each hidden layer, input side first; ``()``
+        gives a network with no hidden layer (a linear model).
+    activation : {'relu', 'sigmoid', 'tanh', 'identity'} or list of them, \
+default='relu'
+        The function ``g`` of the hidden neurons: one name for every hidden
+        layer, or a list with one name per hidden layer. 'sigmoid' gives the
+        network of the classic explanation; 'relu' (the default, as in
+        scikit-learn) trains faster on most data.
+    solver : {'sgd', 'adam'}, default='adam'
+        The update rule: stochastic gradient descent (with ``momentum``) or
+        Adam.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty: the objective is the mean loss plus
+        ``alpha * ½ Σ_l ‖W_l‖²`` (biases are not penalised). Unlike
+        scikit-learn's MLP, the penalty is not divided by the batch size; see
+        Notes.
+    batch_size : int or 'auto', default='auto'
+        Samples per gradient step; 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the step size (solver 'sgd' only): fixed;
+        ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples; or
+        divided by 5 each time the loss stops falling.
+    learning_rate_init : float, default=0.001
+        The step size.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Largest number of epochs (passes over the training data).
+    shuffle : bool, default=True
+        Shuffle the samples before each epoch (in contiguous runs of
+        ``batch_size // 16`` rows, so each batch mixes 16 random stretches).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+    tol : float or None, default=1e-4
+        Training stops when the loss (the validation loss with
+        ``early_stopping``) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` epochs in a row. None trains for ``max_iter``
+        epochs.
+    verbose : bool or int, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous weights instead of new random ones.
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (solver 'sgd').
+    early_stopping : bool, default=False
+        Set aside ``validation_fraction`` of the training data, stop when the
+        loss on it has not improved for ``n_iter_no_change`` epochs, and keep
+        the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training data used for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates.
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping."""
+
+_SHARED_ATTRS_DOC = """
+    coefs_ : list of ndarray
+        ``coefs_[l]`` of shape ``(units_l, units_{l+1})`` holds the weights
+        from layer ``l`` to layer ``l + 1`` (layer 0 is the input).
+    intercepts_ : list of ndarray
+        ``intercepts_[l]`` of shape ``(units_{l+1},)`` holds the biases of
+        layer ``l + 1``.
+    activations_ : list of str
+        The activation of each hidden layer.
+    out_activation_ : str
+        The activation of the output layer.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output neurons.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+    loss_ : float
+        The loss of the last epoch (penalty included).
+    best_loss_ : float
+        The smallest training loss, or validation loss with early stopping.
+    loss_curve_ : list of float
+        The mean training loss of each epoch (penalty included).
+    validation_loss_curve_ : list of float
+        Validation loss after each epoch (only with ``early_stopping``).
+    validation_scores_ : list of float
+        Validation score after each epoch (only with ``early_stopping``).
+    best_validation_score_ : float
+        Best validation score (only with ``early_stopping``).
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen (epochs times samples)."""
+
+_NOTES_DOC = """
+    Every layer computes, for a batch ``A_0 = X`` of samples,
+    ``A_l = g_l(A_{l-1} W_l + b_l)``. Backpropagation sends the error at the
+    output, ``D_L = ∂L/∂Z_L``, back through the layers:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial W_l} = A_{l-1}^T D_l, \\qquad
+        \\frac{\\partial L}{\\partial b_l} = \\sum_i D_{l,i}, \\qquad
+        D_{l-1} = (D_l W_l^T) \\odot g_{l-1}'(Z_{l-1}).
+
+    The objective of a batch is the mean loss plus the L2 penalty,
+
+    .. math::
+
+        L = \\frac{1}{N} \\sum_i s_i\\, l_i + \\frac{\\alpha}{2} \\sum_l \\|W_l\\|^2,
+
+    with ``s_i`` the sample weights rescaled to mean 1. One plain SGD step
+    (``momentum=0``), in plain Python::
+
+        W_l -= learning_rate_init * (A[l-1].T @ D[l] + alpha * W_l)
+
+    scikit-learn's MLP instead adds ``alpha / (2 N_batch) ‖W‖²`` to ``½ MSE``
+    (regression) or to the log-loss: its ``alpha`` acts per sample and
+    shrinks with the batch. Our ``alpha`` equals scikit-learn's
+    ``2 alpha / batch_size`` for regression and ``alpha / batch_size`` for
+    classification. Weights start random (He for relu layers, Glorot for the
+    others), biases at zero."""
+
+
+class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
+    """A feed-forward network trained by SGD on the mean squared error.
+
+    Layers of neurons, each computing ``g(b + w·input)``: an input layer (one
+    unit per feature), the hidden layers of ``hidden_layer_sizes``, and one
+    output neuron per target with the identity as ``g``. Starting from random
+    weights, stochastic gradient descent lowers the mean squared error
+    ``(1/N) Σ_i (y_i - ŷ_i)²`` (with several targets, averaged over them too),
+    the gradients coming from backpropagation. With enough hidden neurons the
+    network approximates any continuous function (the universal approximation
+    theorem).
+
+    Parameters
+    ----------%s
+
+    Attributes
+    ----------%s
+
+    See Also
+    --------
+    FeedForwardClassifier : The same network with one output neuron per class.
+    sklearn.neural_network.MLPRegressor : scikit-learn's network.
+
+    Notes
+    -----
+    The loss is the mean squared error of the explanation, without the ½
+    that scikit-learn's MLP puts in front: our gradients are twice its, so
+    its step with ``learning_rate_init=2 * lr`` is our step with ``lr``.
+%s
+
+    Examples
+    --------
+    A curve no straight line can follow:
+
+    >>> import numpy as np
+    >>> from sknn_intuition import FeedForwardRegressor
+    >>> X = np.linspace(-3, 3, 200).reshape(-1, 1)
+    >>> y = np.sin(X[:, 0])
+    >>> net = FeedForwardRegressor(hidden_layer_sizes=(20,), activation="tanh",
+    ...                            learning_rate_init=0.01, max_iter=1000,
+    ...                            random_state=0).fit(X, y)
+    >>> net.score(X, y) > 0.99
+    True
+    >>> [W.shape for W in net.coefs_]
+    [(1, 20), (20, 1)]
+    >>> net.hidden_activations(X[:2], layer=0).shape
+    (2, 20)
+    """
+
+    _parameter_constraints: dict = dict(_SHARED_CONSTRAINTS)
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    def _loss_name(self):
+        return "squared_error"
+
+    def _output_activation(self, n_outputs):
+        return "identity"
+
+    def _fit(self, X, y, sample_weight, *, partial):
+        first = not (partial and hasattr(self, "n_iter_"))
+        X, y = validate_fit_data(self, X, y, reset=first, classifier=False)
+        X = self._prepare_warm(X, partial)
+        sw = validate_sample_weight(sample_weight, X)
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
+        continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
+        if continued and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets, but the fitted network has "
+                f"{self.n_outputs_} outputs."
+            )
+        return self._run_trainer(X, Y, sw, y, partial)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network by SGD on the mean squared error.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; an integer weight counts as that many
+            copies of the sample.
+
+        Returns
+        -------
+        self : FeedForwardRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch of SGD over the given data, keeping the state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : FeedForwardRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=True)
+
+    def predict(self, X):
+        """The network's output for each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The predictions (one column per target when fitted on 2-D y).
+        """
+        P = self._predict_layers(X)[-1]
+        return P.ravel() if P.shape[1] == 1 else P
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+FeedForwardRegressor.__doc__ = FeedForwardRegressor.__doc__ % (
+    _SHARED_PARAMS_DOC,
+    _SHARED_ATTRS_DOC,
+    _NOTES_DOC,
+)
+
+
+class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
+    """A feed-forward network with one output neuron per class.
+
+    The network of :class:`FeedForwardRegressor`, with an output layer that
+    reads as probabilities: with two classes one sigmoid neuron answers "is
+    it ``classes_[1]``?"; with more, one neuron per class. Trained by SGD and
+    backpropagation on the log-loss (default) or on the mean squared error of
+    the classic explanation.
+
+    Parameters
+    ----------
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        'squared_error' is the explanation's network: sigmoid output neurons,
+        one per class, trained on the mean squared error against 0/1
+        targets. 'log_loss' uses a softmax output (a sigmoid for two classes)
+        and the cross-entropy. It is the default because the two fit each
+        other: the error at the output is just ``p - y``, while with the
+        squared error it is multiplied by the sigmoid's slope ``p (1 - p)``,
+        which nearly vanishes when a neuron is confidently wrong, so
+        learning stalls exactly where it is needed. The softmax outputs are
+        also probabilities that sum to one.%s
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights.
+        'balanced' uses ``n_samples / (n_classes * np.bincount(y))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.%s
+
+    See Also
+    --------
+    FeedForwardRegressor : The same network for continuous targets.
+    sklearn.neural_network.MLPClassifier : scikit-learn's network.
+
+    Notes
+    -----
+    With ``loss='squared_error'`` the loss is
+    ``mean_k (p_ik - y_ik)²`` per sample and ``predict_proba`` divides the
+    sigmoid outputs by their sum (more than two classes). With 'log_loss' it
+    is the cross-entropy ``-Σ_k y_ik log p_ik``, and the error at the output
+    is ``D_L = (p - y) s_i / N``.
+%s
+
+    Examples
+    --------
+    XOR, the classic function no single neuron can learn:
+
+    >>> import numpy as np
+    >>> from sknn_intuition import FeedForwardClassifier
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 25, dtype=float)
+    >>> y = np.logical_xor(X[:, 0], X[:, 1]).astype(int)
+    >>> clf = FeedForwardClassifier(hidden_layer_sizes=(8,), activation="tanh",
+    ...                             learning_rate_init=0.05, random_state=0)
+    >>> clf.fit(X, y).predict([[0, 0], [0, 1], [1, 0], [1, 1]])
+    array([0, 1, 1, 0])
+    >>> clf.predict_proba([[0, 1]]).round(2).shape
+    (1, 2)
+    """
+
+    _stratify_validation = True
+
+    _parameter_constraints: dict = {
+        **_SHARED_CONSTRAINTS,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="log_loss",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self, n_outputs):
+        return "softmax" if self.loss == "log_loss" and n_outputs > 1 else "sigmoid"
+
+    def _fit(self, X, y, sample_weight, classes, *, partial):
+        first = not (partial and hasattr(self, "n_iter_"))
+        continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
+        old_classes = getattr(self, "classes_", None) if continued else None
+        X, y = validate_fit_data(self, X, y, reset=first, classifier=True)
+        X = self._prepare_warm(X, partial)
+        y_idx = check_classes(self, y, classes, partial=partial)
+        if old_classes is not None and not np.array_equal(old_classes, self.classes_):
+            self.classes_ = old_classes
+            raise ValueError(
+                f"warm_start=True: y has the classes {list(np.unique(y))}, not "
+                f"the fitted network's {list(old_classes)}."
+            )
+        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if continued and self._output_activation(n_outputs) != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} does not fit the trained output layer "
+                f"({self.out_activation_!r}); to change the loss, set "
+                "warm_start=False."
+            )
+        sw = validate_sample_weight(sample_weight, X)
+        sw = class_sample_weight(
+            self, y_idx, sw, self.class_weight, partial=partial, dtype=X.dtype
+        )
+        Y = encode_labels(
+            y_idx, len(self.classes_), positive=1, negative=0, dtype=X.dtype
+        )
+        return self._run_trainer(X, Y, sw, y, partial)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network by SGD on the chosen loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; an integer weight counts as that many
+            copies of the sample.
+
+        Returns
+        -------
+        self : FeedForwardClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, None, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of SGD over the given data, keeping the state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that may appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : FeedForwardClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, classes, partial=True)
+
+    def predict_proba(self, X):
+        """Probability of each class, from the output neurons.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows sum to one. With two classes, ``[1 - p, p]`` for the single
+            neuron's output ``p``; with 'squared_error' and more classes, the
+            sigmoid outputs divided by their sum.
+        """
+        P = self._predict_layers(X)[-1]
+        if P.shape[1] == 1:
+            return np.hstack([1 - P, P])
+        if self.out_activation_ == "sigmoid":
+            total = P.sum(axis=1, keepdims=True)
+            empty = total[:, 0] <= 0
+            P[empty] = 1.0
+            total[empty] = P.shape[1]
+            P /= total
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The log-probabilities (``-inf`` where a probability is 0).
+        """
+        P = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(P, out=P)
+
+    def predict(self, X):
+        """Predict the class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The class whose output neuron is largest (with two classes,
+            ``classes_[1]`` where the neuron's output is above 0.5).
+        """
+        P = self._predict_layers(X)[-1]
+        if P.shape[1] == 1:
+            return self.classes_[(P[:, 0] > 0.5).astype(np.intp)]
+        return self.classes_[np.argmax(P, axis=1)]
+
+
+FeedForwardClassifier.__doc__ = FeedForwardClassifier.__doc__ % (
+    _SHARED_PARAMS_DOC,
+    _SHARED_ATTRS_DOC,
+    _NOTES_DOC,
+)
