@@ -41,6 +41,13 @@ from sklearn.utils import check_random_state
 
 from ._optimizers import OPTIMIZERS
 
+try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class CallbackSupportMixin:
+        """Stand-in when scikit-learn has no callback API."""
+
 # Settings the trainer reads from an estimator, and the value it uses when the
 # estimator does not expose that parameter.
 TRAINER_DEFAULTS = {
@@ -131,8 +138,14 @@ def _penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, gra
     return alpha * value
 
 
-class SGDTrainerMixin:
+class SGDTrainerMixin(CallbackSupportMixin):
     """Mixin giving an estimator ``fit``/``partial_fit`` training by SGD.
+
+    Where scikit-learn has its callback API (``sklearn.callback``), callbacks
+    set with ``set_callbacks`` see one task per call to ``fit`` or
+    ``partial_fit`` and one sub-task per epoch; a callback whose
+    ``on_fit_task_end`` returns True at the end of an epoch stops training
+    there.
 
     Class attributes a subclass may override:
 
@@ -232,6 +245,8 @@ class SGDTrainerMixin:
                 X.dtype, copy=False
             )
 
+        # What callbacks are shown as the training data: the data given to fit.
+        X_given, sw_given = X, sample_weight
         early_stopping = bool(s("early_stopping")) and not partial
         tol = s("tol")
         if early_stopping:
@@ -263,6 +278,9 @@ class SGDTrainerMixin:
 
         batch_size = self._batch_size_for(n_samples)
         max_iter = 1 if partial else s("max_iter")
+        callback_ctx, callback_data = self._sgd_callbacks_begin(
+            max_iter, X_given, y_score, sw_given
+        )
         penalty, alpha, l1_ratio = s("penalty"), s("alpha"), s("l1_ratio")
         n_iter_no_change = s("n_iter_no_change")
         verbose = s("verbose")
@@ -273,6 +291,11 @@ class SGDTrainerMixin:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for _ in range(max_iter):
                     tic = time.perf_counter()
+                    if callback_ctx is not None:
+                        epoch_ctx = callback_ctx.subcontext(task_name="epoch")
+                        epoch_ctx.call_on_fit_task_begin(
+                            estimator=self, **callback_data
+                        )
                     rng = np.random.default_rng([state["seed"], self.n_iter_])
                     accumulated = monitored = 0.0
                     for rows in iter_batches(n_samples, batch_size, s("shuffle"), rng):
@@ -319,6 +342,13 @@ class SGDTrainerMixin:
                     if verbose:
                         line += f", time = {time.perf_counter() - tic:.3f} s"
                         print(line, flush=True)
+                    if callback_ctx is not None and epoch_ctx.call_on_fit_task_end(
+                        estimator=self,
+                        reconstruction_attributes=self._sgd_fitted_attributes,
+                        **callback_data,
+                    ):
+                        converged = True  # a callback asked to stop here
+                        break
                     if partial or tol is None:
                         continue
                     # Stop after n_iter_no_change epochs without an improvement
@@ -368,6 +398,10 @@ class SGDTrainerMixin:
             self.best_loss_ = float(np.min(self.loss_curve_))
         self.loss_ = float(self.loss_curve_[-1])
         self._sgd_state = state
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, reconstruction_attributes={}, **callback_data
+            )
         if not partial and not converged and tol is not None:
             warnings.warn(
                 f"{type(self).__name__} stopped after max_iter={max_iter} epochs "
@@ -377,6 +411,28 @@ class SGDTrainerMixin:
                 ConvergenceWarning,
             )
         return self
+
+    def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):
+        """Open this fit's callback context: ``(context, hook data)`` or ``(None, None)``."""
+        if not hasattr(self, "_init_callback_context") or not (
+            getattr(self, "_skl_callbacks", None)
+            or hasattr(self, "_parent_callback_ctx")
+        ):
+            return None, None
+        ctx = self._init_callback_context(task_name="fit", max_subtasks=max_iter)
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        data = {"X": X, "y": y, "metadata": metadata}
+        ctx.call_on_fit_task_begin(estimator=self, **data)
+        return ctx, data
+
+    def _sgd_fitted_attributes(self):
+        # A copy of the fitted state, from which the callbacks rebuild an
+        # estimator that predicts as if training stopped now.
+        return {
+            k: copy.deepcopy(v)
+            for k, v in vars(self).items()
+            if k.endswith("_") and not k.startswith("_")
+        }
 
     @staticmethod
     def _update_average(state, work, pub, avg_start):
