@@ -7,6 +7,7 @@ backpropagation, each one an estimator you can fit, tune and look at.
 
 from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
+from ._tower import TowerRegressor
 
 __version__ = "0.1.0.dev0"
 
@@ -14,5 +15,6 @@ __all__ = [
     "FeedForwardClassifier",
     "FeedForwardRegressor",
     "PerceptronClassifier",
+    "TowerRegressor",
     "__version__",
 ]
