@@ -19,7 +19,7 @@ def run(repeats):
             120_000, 50, n_informative=20, n_classes=n_classes, random_state=0
         )
         X_train, y_train, X_test, y_test = X[:100_000], y[:100_000], X[100_000:], y[100_000:]
-        for label, params in (("default", {}), ("average=True", {"average": True})):
+        for label, params in (("default", {}), ("average=False", {"average": False})):
             res = side_by_side(
                 lambda params=params, X=X_train, y=y_train: PerceptronClassifier(
                     max_iter=10, tol=None, random_state=0, **params

@@ -100,11 +100,14 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         Start ``fit`` from the previous solution instead of zero weights.
     batch_size : int or 'auto', default='auto'
         Samples per gradient step; 'auto' is ``min(1024, n_samples)``.
-    average : bool or int, default=False
-        If True, report the average of the weights over all steps (the
-        averaged perceptron) instead of the last ones. Averaging tames the
-        jitter of a perceptron on data that no hyperplane separates, and
-        usually predicts better there; an int starts it after that many steps.
+    average : bool or int, default=True
+        Report the average of the weights over the steps (the averaged
+        perceptron) instead of the last ones. Averaging tames the jitter of a
+        perceptron on data that no hyperplane separates, and predicts better
+        there; the average starts anew each time the 'adaptive' schedule
+        lowers the rate, so it covers the current phase of training. An int
+        starts averaging after that many steps; ``False`` gives Rosenblatt's
+        perceptron, whose weights are the last ones.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='adaptive'
         Learning-rate schedule: fixed; ``eta0 / (t + 1) ** power_t`` after
         ``t`` samples; or divided by 5 each time the mistakes stop falling
@@ -232,7 +235,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         class_weight=None,
         warm_start=False,
         batch_size="auto",
-        average=False,
+        average=True,
         learning_rate="adaptive",
         power_t=0.5,
     ):

@@ -371,6 +371,10 @@ class SGDTrainerMixin(CallbackSupportMixin):
                                 )
                             break
                         no_improvement = 0
+                        if average:
+                            # The rate was lowered: a new phase of training
+                            # begins, and the average starts anew with it.
+                            state["n_averaged"] = 0
         except _Diverged as exc:
             for p, old in zip(pub, snapshot):
                 p[...] = old
