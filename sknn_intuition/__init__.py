@@ -8,6 +8,7 @@ backpropagation, each one an estimator you can fit, tune and look at.
 from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
 from ._tower import TowerRegressor
+from .plotting import TowerDisplay
 
 __version__ = "0.1.0.dev0"
 
@@ -15,6 +16,7 @@ __all__ = [
     "FeedForwardClassifier",
     "FeedForwardRegressor",
     "PerceptronClassifier",
+    "TowerDisplay",
     "TowerRegressor",
     "__version__",
 ]

@@ -1,0 +1,228 @@
+"""Pictures of fitted estimators (matplotlib is imported only when drawing).
+
+:class:`TowerDisplay` draws the universal approximation theorem at work: the
+target, every tower of a :class:`~sknn_intuition.TowerRegressor` scaled by
+its height, and their sum; in two dimensions, the surface the towers build.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+
+def _check_matplotlib(what):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - matplotlib is an extra
+        raise ImportError(
+            f"{what} requires matplotlib; install it with "
+            "`pip install sknn-intuition[plot]`."
+        ) from exc
+    return plt
+
+
+class TowerDisplay:
+    """The towers of a fitted TowerRegressor, their sum, and the target.
+
+    Build it with :meth:`from_estimator`. With one feature it draws the
+    training data, each tower (its activation times its height, standing on
+    the output bias) and the prediction, which is their sum. With two features
+    it draws the predicted surface over the data's range, with the data.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (n_grid,) or tuple of two ndarray
+        The points the curves are drawn at (1-D), or the mesh ``(xx, yy)``
+        (2-D).
+    prediction : ndarray of shape (n_grid,) or (n_y, n_x)
+        The prediction on the grid.
+    towers : ndarray of shape (n_grid, n_towers) or None
+        Each tower's contribution ``height · activation`` on the grid (1-D).
+    intercept : float
+        The output bias the towers stand on.
+    X : ndarray of shape (n_samples,) or (n_samples, 2), default=None
+        Data to draw.
+    y : ndarray of shape (n_samples,), default=None
+        Targets of ``X``.
+    feature_names : list of str, default=None
+        Axis labels.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        The axes drawn on.
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
+    tower_lines_ : list of Line2D
+        One line per tower (1-D).
+    sum_line_ : Line2D
+        The prediction, the towers' sum (1-D).
+    surface_ : matplotlib artist
+        The predicted surface (2-D): a 3-D surface, or filled contours when
+        the axes given are not 3-D.
+    data_ : matplotlib artist or None
+        The scattered data.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sknn_intuition import TowerRegressor
+    >>> from sknn_intuition.plotting import TowerDisplay
+    >>> X = np.linspace(-3, 3, 200).reshape(-1, 1)
+    >>> y = np.sin(2 * X[:, 0])
+    >>> est = TowerRegressor(n_towers=12, steepness=30).fit(X, y)
+    >>> disp = TowerDisplay.from_estimator(est, X, y)
+    >>> len(disp.tower_lines_)
+    12
+    """
+
+    def __init__(
+        self, *, grid, prediction, towers=None, intercept=0.0, X=None, y=None,
+        feature_names=None,
+    ):
+        self.grid = grid
+        self.prediction = prediction
+        self.towers = towers
+        self.intercept = intercept
+        self.X = X
+        self.y = y
+        self.feature_names = feature_names
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None
+    ):
+        """Compute the towers of ``estimator`` over the range of ``X`` and draw them.
+
+        Parameters
+        ----------
+        estimator : TowerRegressor
+            A fitted estimator with one or two features.
+        X : array-like of shape (n_samples, 1) or (n_samples, 2)
+            Data whose range the picture covers (and that are drawn).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Their targets, drawn as points.
+        output : int, default=0
+            Which output to draw, for a multi-output estimator.
+        grid_resolution : int, default=None
+            Points per axis: 1000 in 1-D, 60 per side in 2-D.
+        ax : matplotlib Axes, default=None
+            Axes to draw on (in 2-D, a 3-D axes gives a surface, any other
+            filled contours); a new figure if None.
+
+        Returns
+        -------
+        display : TowerDisplay
+            The display, with the figure drawn.
+        """
+        check_is_fitted(estimator, "heights_")
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] not in (1, 2):
+            raise ValueError(
+                "TowerDisplay draws estimators with 1 or 2 features; X has shape "
+                f"{X.shape}."
+            )
+        if not 0 <= output < estimator.n_outputs_:
+            raise ValueError(
+                f"output={output} is not an output of the estimator "
+                f"(it has {estimator.n_outputs_})."
+            )
+        if y is not None:
+            y = np.asarray(y, dtype=np.float64)
+            y = y[:, output] if y.ndim == 2 else y
+        names = getattr(estimator, "feature_names_in_", None)
+        names = list(names) if names is not None else [
+            f"x{j}" for j in range(X.shape[1])
+        ]
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = 0.05 * np.where(hi > lo, hi - lo, 1.0)
+        lo, hi = lo - pad, hi + pad
+        heights = estimator.heights_[:, output].astype(np.float64)
+        intercept = float(estimator.intercept_[output])
+
+        if X.shape[1] == 1:
+            grid = np.linspace(lo[0], hi[0], grid_resolution or 1000)
+            T = estimator.tower_activations(grid[:, None]).astype(np.float64)
+            disp = cls(
+                grid=grid,
+                prediction=T @ heights + intercept,
+                towers=T * heights,
+                intercept=intercept,
+                X=X[:, 0],
+                y=y,
+                feature_names=names,
+            )
+        else:
+            m = grid_resolution or 60
+            xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], m), np.linspace(lo[1], hi[1], m))
+            pred = estimator.tower_activations(np.c_[xx.ravel(), yy.ravel()])
+            pred = (pred.astype(np.float64) @ heights + intercept).reshape(xx.shape)
+            disp = cls(
+                grid=(xx, yy), prediction=pred, intercept=intercept, X=X, y=y,
+                feature_names=names,
+            )
+        return disp.plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the display.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        display : TowerDisplay
+            ``self``, with ``ax_``, ``figure_`` and the artists set.
+        """
+        plt = _check_matplotlib("TowerDisplay")
+        names = self.feature_names or ["x0", "x1"]
+        self.data_ = None
+        if isinstance(self.grid, tuple):
+            xx, yy = self.grid
+            if ax is None:
+                fig = plt.figure()
+                ax = fig.add_subplot(projection="3d")
+            if getattr(ax, "name", "") == "3d":
+                self.surface_ = ax.plot_surface(
+                    xx, yy, self.prediction, cmap="viridis", alpha=0.8, linewidth=0
+                )
+                if self.X is not None and self.y is not None:
+                    self.data_ = ax.scatter(
+                        self.X[:, 0], self.X[:, 1], self.y, s=4, c="k", alpha=0.3
+                    )
+                ax.set_zlabel("prediction")
+            else:
+                self.surface_ = ax.contourf(xx, yy, self.prediction, levels=20, cmap="viridis")
+                if self.X is not None:
+                    self.data_ = ax.scatter(self.X[:, 0], self.X[:, 1], s=4, c="k", alpha=0.3)
+            ax.set_xlabel(names[0])
+            ax.set_ylabel(names[1])
+            ax.set_title("The surface built from the towers")
+        else:
+            if ax is None:
+                _, ax = plt.subplots()
+            if self.X is not None and self.y is not None:
+                self.data_ = ax.scatter(
+                    self.X, self.y, s=6, c="0.6", alpha=0.5, label="target"
+                )
+            ax.axhline(self.intercept, color="0.4", lw=0.8, ls=":", label="output bias")
+            self.tower_lines_ = []
+            for k in range(self.towers.shape[1]):
+                (line,) = ax.plot(
+                    self.grid, self.intercept + self.towers[:, k], lw=0.8, alpha=0.7,
+                    label="towers (height × activation)" if k == 0 else None,
+                )
+                self.tower_lines_.append(line)
+            (self.sum_line_,) = ax.plot(
+                self.grid, self.prediction, color="k", lw=2, label="sum of towers"
+            )
+            ax.set_xlabel(names[0])
+            ax.set_ylabel("y")
+            ax.set_title(f"{self.towers.shape[1]} towers and their sum")
+            ax.legend(loc="best", fontsize="small")
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
