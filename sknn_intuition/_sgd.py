@@ -207,7 +207,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         )
 
     # --------------------------------------------------------------- the loop
-    def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial):
+    def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial, fit_data=None):
         """Train on ``(X, Y)``: the whole loop for ``fit``, one pass for ``partial_fit``.
 
         Parameters
@@ -219,6 +219,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
             The targets as ``score`` expects them (for early stopping).
         partial : bool
             True for ``partial_fit``: one epoch, keep the optimizer state.
+        fit_data : tuple (X, y) or None
+            The data as given to ``fit``, shown to callbacks, when ``X`` here is
+            a transformation of it (e.g. fixed features computed from it). By
+            default ``(X, y_score)`` if ``X`` has ``n_features_in_`` columns,
+            else no data.
         """
         s = self._trainer_setting
         n_samples, n_features = X.shape
@@ -246,7 +251,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
             )
 
         # What callbacks are shown as the training data: the data given to fit.
-        X_given, sw_given = X, sample_weight
+        if fit_data is None:
+            same = X.shape[1] == getattr(self, "n_features_in_", X.shape[1])
+            fit_data = (X, y_score) if same else (None, None)
+        X_given, y_given = fit_data
+        sw_given = sample_weight
         early_stopping = bool(s("early_stopping")) and not partial
         tol = s("tol")
         if early_stopping:
@@ -279,7 +288,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         batch_size = self._batch_size_for(n_samples)
         max_iter = 1 if partial else s("max_iter")
         callback_ctx, callback_data = self._sgd_callbacks_begin(
-            max_iter, X_given, y_score, sw_given
+            max_iter, X_given, y_given, sw_given
         )
         penalty, alpha, l1_ratio = s("penalty"), s("alpha"), s("l1_ratio")
         n_iter_no_change = s("n_iter_no_change")
