@@ -33,9 +33,35 @@ def _perceptron_entry():
     }
 
 
+def _tower_entry():
+    from sklearn.datasets import load_diabetes
+    from sklearn.neural_network import MLPRegressor
+
+    from ._tower import TowerRegressor
+
+    # Ten features: the additive model, a row of towers along each feature.
+    return {
+        "dataset": ("diabetes", load_diabetes),
+        "ours": (
+            TowerRegressor(),
+            {"n_towers": [2, 3, 5, 10], "alpha": [1e-3, 1e-2, 1e-1, 1.0]},
+        ),
+        "peer": (
+            MLPRegressor(
+                hidden_layer_sizes=(20,),
+                learning_rate_init=0.01,
+                max_iter=500,
+                random_state=0,
+            ),
+            {"alpha": [1e-2, 1.0]},
+        ),
+    }
+
+
 # One function per estimator, in the order of the explanation.
 ENTRIES = {
     "PerceptronClassifier": _perceptron_entry,
+    "TowerRegressor": _tower_entry,
 }
 
 
