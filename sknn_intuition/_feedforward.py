@@ -378,8 +378,8 @@ _NOTES_DOC = """
     (regression) or to the log-loss: its ``alpha`` acts per sample and
     shrinks with the batch. Our ``alpha`` equals scikit-learn's
     ``2 alpha / batch_size`` for regression and ``alpha / batch_size`` for
-    classification. Weights start random (He for relu layers, Glorot for the
-    others), biases at zero."""
+    classification. Weights start uniform at random with Glorot's scale
+    (times He's √2 for relu layers), biases at zero."""
 
 
 class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
