@@ -1,0 +1,80 @@
+"""
+===========================================
+One tower is the difference of two sigmoids
+===========================================
+
+A tower stands on an interval ``[a, c]``: it is about 1 between its walls and
+about 0 elsewhere. It is built from two steep sigmoids with the same slope
+``s``, one rising at the left wall and one at the right:
+
+.. math::
+
+    \\mathrm{tower}(x) = \\sigma(s (x - a)) - \\sigma(s (x - c)), \\qquad a < c.
+
+The slope sets how sharp the walls are, the biases ``-s a`` and ``-s c`` set
+where they stand, and an output weight (the tower's *height*) scales it. We
+let :class:`~sknn_intuition.TowerRegressor` lay out a single tower and compare
+its activation with the two sigmoids computed by hand.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.special import expit  # the sigmoid 1 / (1 + exp(-z))
+
+from sknn_intuition import TowerRegressor
+
+X = np.linspace(0, 1, 50).reshape(-1, 1)
+x = np.linspace(-1.5, 2.5, 800)
+
+# %%
+# The two walls and their difference
+# -----------------------------------
+# ``steepness`` is the slope times the tower's width, ``s = steepness / (c - a)``,
+# so the shape of a tower does not depend on the units of ``x``. With steep
+# walls the estimator's tower is exactly the difference of the two sigmoids
+# (it divides by ``tanh(steepness / 4)`` so that the peak is 1, which is a
+# no-op here).
+est = TowerRegressor(n_towers=1, steepness=40).fit(X, np.ones(len(X)))
+a, c = est.tower_left_[0], est.tower_right_[0]
+s = 40 / (c - a)
+left, right = expit(s * (x - a)), expit(s * (x - c))
+tower = est.tower_activations(x.reshape(-1, 1))[:, 0]
+print(f"walls a = {a:.2f}, c = {c:.2f}; slope s = {s:.1f}")
+print(
+    "largest gap between the estimator's tower and σ_left - σ_right:",
+    np.abs(tower - (left - right)).max(),
+)
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+ax = axes[0]
+ax.plot(x, left, color="C0", label="σ(s(x - a)): left wall up")
+ax.plot(x, right, color="C1", label="σ(s(x - c)): right wall up")
+ax.set(title="Two steep sigmoids", xlabel="x", ylim=(-0.05, 1.3))
+ax.legend(loc="upper left", fontsize=8)
+
+ax = axes[1]
+ax.plot(x, left - right, color="C7", lw=5, alpha=0.5, label="σ(s(x - a)) - σ(s(x - c))")
+ax.plot(x, tower, color="k", lw=1.5, ls="--", label="TowerRegressor's tower")
+ax.axvspan(a, c, color="C2", alpha=0.1)
+ax.set(title=f"Their difference: a tower on [{a:.1f}, {c:.1f}]", xlabel="x", ylim=(-0.05, 1.3))
+ax.legend(loc="upper left", fontsize=8)
+fig.tight_layout()
+
+# %%
+# The slope sets the walls
+# ------------------------
+# The same tower with gentler and steeper walls: with a small slope it is a
+# smooth bump, with a large one a rectangle, the "bar" of the explanation.
+fig, ax = plt.subplots(figsize=(6, 3.8))
+for k, steepness in enumerate([4, 10, 30, 100]):
+    est = TowerRegressor(n_towers=1, steepness=steepness).fit(X, np.ones(len(X)))
+    ax.plot(
+        x,
+        est.tower_activations(x.reshape(-1, 1))[:, 0],
+        color=plt.cm.viridis(k / 3),
+        label=f"steepness = {steepness}",
+    )
+ax.set(title="Steeper walls, sharper tower", xlabel="x", ylim=(-0.05, 1.3))
+ax.legend(loc="upper left", fontsize=8)
+fig.tight_layout()
+plt.show()
