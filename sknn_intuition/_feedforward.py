@@ -217,7 +217,7 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return forward(self.coefs_, self.intercepts_, self._layer_activations(), X, acts)
 
     def hidden_activations(self, X, layer=None):
-        """Outputs ``g(b + w·input)`` of the hidden neurons for the samples in X.
+        """Return the outputs ``g(b + w·input)`` of the hidden neurons for X.
 
         What the network has made of the input on its way to the output: the
         features it learnt.
@@ -421,9 +421,9 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     >>> X = np.linspace(-3, 3, 200).reshape(-1, 1)
     >>> y = np.sin(X[:, 0])
     >>> net = FeedForwardRegressor(hidden_layer_sizes=(20,), activation="tanh",
-    ...                            learning_rate_init=0.01, max_iter=1000,
+    ...                            learning_rate_init=0.01, batch_size=20,
     ...                            random_state=0).fit(X, y)
-    >>> net.score(X, y) > 0.99
+    >>> net.score(X, y) > 0.98
     True
     >>> [W.shape for W in net.coefs_]
     [(1, 20), (20, 1)]
@@ -491,6 +491,11 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))
         X, y = validate_fit_data(self, X, y, reset=first, classifier=False)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"y must be numeric for a regressor, got dtype {y.dtype}; "
+                "convert the targets to numbers first."
+            )
         X = self._prepare_warm(X, partial)
         sw = validate_sample_weight(sample_weight, X)
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
@@ -582,7 +587,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     the classic explanation.
 
     Parameters
-    ----------
+    ----------%s
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         'squared_error' is the explanation's network: sigmoid output neurons,
         one per class, trained on the mean squared error against 0/1
@@ -592,7 +597,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         squared error it is multiplied by the sigmoid's slope ``p (1 - p)``,
         which nearly vanishes when a neuron is confidently wrong, so
         learning stalls exactly where it is needed. The softmax outputs are
-        also probabilities that sum to one.%s
+        also probabilities that sum to one.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights.
         'balanced' uses ``n_samples / (n_classes * np.bincount(y))``.
@@ -645,7 +650,6 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        loss="log_loss",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -666,11 +670,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        loss="log_loss",
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.loss = loss
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -691,6 +695,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.loss = loss
         self.class_weight = class_weight
 
     def _loss_name(self):
