@@ -1,0 +1,204 @@
+"""The dense layer stack: forward against a textbook loop, backward against
+finite differences, for every activation, every output/loss pair and mixed
+per-layer activations."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+from scipy.special import expit
+
+from sknn_intuition._losses import LOSS_FUNCTIONS
+from sknn_intuition._network import (
+    HIDDEN_ACTIVATIONS,
+    Workspace,
+    backward,
+    forward,
+    init_parameters,
+    layer_units,
+    output_loss,
+    output_loss_and_delta,
+    softmax,
+)
+
+# (loss, output activation) pairs a network uses.
+OUTPUTS = [
+    ("squared_error", "identity"),
+    ("squared_error", "sigmoid"),
+    ("log_loss", "softmax"),
+    ("log_loss", "sigmoid"),
+]
+
+TEXTBOOK_G = {
+    "identity": lambda z: z,
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.where(z > 0, z, 0.0),
+}
+
+
+def _network(hidden_acts, out_act, n_out=3, seed=0, n=7, d=4):
+    rng = np.random.RandomState(seed)
+    units = layer_units(d, [5] * len(hidden_acts), n_out)
+    coefs, intercepts = init_parameters(
+        units, [*hidden_acts, out_act], np.float64, rng
+    )
+    # Non-zero biases, so their gradients are tested away from zero too.
+    for b in intercepts:
+        b[...] = rng.normal(scale=0.3, size=b.shape)
+    X = rng.normal(size=(n, d))
+    if out_act == "softmax":
+        Y = np.eye(n_out)[rng.randint(n_out, size=n)]
+    elif out_act == "sigmoid":
+        Y = rng.randint(2, size=(n, n_out)).astype(float)
+    else:
+        Y = rng.normal(size=(n, n_out))
+    sw = rng.uniform(0.2, 2.0, size=n)
+    return coefs, intercepts, X, Y, sw
+
+
+def _objective(coefs, intercepts, acts, loss, X, Y, sw):
+    P = forward(coefs, intercepts, acts, X)[-1]
+    return float(np.dot(output_loss(loss, acts[-1], Y, P), sw)) / X.shape[0]
+
+
+def _gradients(coefs, intercepts, acts, loss, X, Y, sw):
+    A = forward(coefs, intercepts, acts, X)
+    D = [np.empty_like(a) for a in A]
+    output_loss_and_delta(loss, acts[-1], Y, A[-1], D[-1])
+    D[-1] *= (sw / X.shape[0])[:, None]
+    gW = [np.empty_like(W) for W in coefs]
+    gb = [np.empty_like(b) for b in intercepts]
+    backward(coefs, acts, X, A, D, gW, gb)
+    return gW, gb
+
+
+def _finite_differences(coefs, intercepts, acts, loss, X, Y, sw, h=1e-6):
+    grads = []
+    for p in [*coefs, *intercepts]:
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + h
+            up = _objective(coefs, intercepts, acts, loss, X, Y, sw)
+            p[idx] = old - h
+            down = _objective(coefs, intercepts, acts, loss, X, Y, sw)
+            p[idx] = old
+            g[idx] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+@pytest.mark.parametrize("hidden", [[a, a] for a in HIDDEN_ACTIVATIONS]
+                         + [["relu", "tanh", "sigmoid"], ["identity", "relu"]],
+                         ids=lambda h: "-".join(h))
+@pytest.mark.parametrize("loss, out_act", OUTPUTS, ids=lambda v: str(v))
+def test_backward_matches_finite_differences(hidden, loss, out_act):
+    n_out = 1 if (loss, out_act) == ("log_loss", "sigmoid") else 3
+    coefs, intercepts, X, Y, sw = _network(hidden, out_act, n_out=n_out)
+    acts = [*hidden, out_act]
+    gW, gb = _gradients(coefs, intercepts, acts, loss, X, Y, sw)
+    expected = _finite_differences(coefs, intercepts, acts, loss, X, Y, sw)
+    for got, want in zip([*gW, *gb], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8)
+
+
+def test_no_hidden_layer_is_a_linear_model():
+    coefs, intercepts, X, Y, sw = _network([], "identity")
+    acts = ["identity"]
+    P = forward(coefs, intercepts, acts, X)[-1]
+    np.testing.assert_allclose(P, X @ coefs[0] + intercepts[0])
+    gW, gb = _gradients(coefs, intercepts, acts, "squared_error", X, Y, sw)
+    # Textbook least squares gradient of (1/N) Σ s_i mean_k (p - y)².
+    R = (P - Y) * (2 / Y.shape[1]) * (sw / X.shape[0])[:, None]
+    np.testing.assert_allclose(gW[0], X.T @ R)
+    np.testing.assert_allclose(gb[0], R.sum(axis=0))
+
+
+@pytest.mark.parametrize("hidden", [["sigmoid"], ["tanh", "relu"], ["identity"]])
+def test_forward_matches_textbook_loop(hidden):
+    coefs, intercepts, X, _, _ = _network(hidden, "identity")
+    P = forward(coefs, intercepts, [*hidden, "identity"], X)[-1]
+    # One neuron at a time: g(b + w·input).
+    expected = np.empty_like(P)
+    for i, x in enumerate(X):
+        a = x
+        for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+            g = TEXTBOOK_G[hidden[layer]] if layer < len(hidden) else (lambda z: z)
+            a = np.array([g(b[j] + np.dot(W[:, j], a)) for j in range(W.shape[1])])
+        expected[i] = a
+    np.testing.assert_allclose(P, expected, rtol=1e-12)
+
+
+def test_output_losses_agree_with_the_loss_tables():
+    rng = np.random.RandomState(0)
+    Y = np.eye(3)[rng.randint(3, size=10)]
+    P = softmax(rng.normal(size=(10, 3)))
+    for loss, out_act, table in [
+        ("squared_error", "identity", "squared_error"),
+        ("log_loss", "softmax", "log_loss"),
+        ("log_loss", "sigmoid", "binary_log_loss"),
+    ]:
+        mean = output_loss(loss, out_act, Y, P).mean()
+        assert mean == pytest.approx(LOSS_FUNCTIONS[table](Y, P), rel=1e-12)
+
+
+def test_softmax_is_stable_and_normalised():
+    Z = np.array([[1000.0, 1000.0, -1000.0], [0.0, np.log(3.0), -np.inf]])
+    P = softmax(Z)
+    np.testing.assert_allclose(P, [[0.5, 0.5, 0.0], [0.25, 0.75, 0.0]])
+    Z2 = np.random.RandomState(0).normal(size=(5, 4))
+    out = Z2.copy()
+    softmax(out, out=out)
+    np.testing.assert_allclose(out, np.exp(Z2) / np.exp(Z2).sum(1, keepdims=True))
+
+
+def test_sparse_input_gives_the_same_forward_and_backward():
+    coefs, intercepts, X, Y, sw = _network(["relu"], "identity")
+    X[X < 0.3] = 0
+    acts = ["relu", "identity"]
+    dense = _gradients(coefs, intercepts, acts, "squared_error", X, Y, sw)
+    sp = _gradients(
+        coefs, intercepts, acts, "squared_error", sparse.csr_matrix(X), Y, sw
+    )
+    for a, b in zip([*dense[0], *dense[1]], [*sp[0], *sp[1]]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "identity"])
+def test_init_scale_and_dtype(act):
+    rng = np.random.RandomState(0)
+    coefs, intercepts = init_parameters([300, 200, 1], [act, "identity"], np.float32, rng)
+    assert [W.dtype for W in coefs + intercepts] == [np.float32] * 4
+    gain = np.sqrt(2) if act == "relu" else 1.0
+    bound = gain * np.sqrt(6 / 500)
+    W = coefs[0]
+    assert np.abs(W).max() <= bound
+    # Uniform on [-r, r] has standard deviation r / √3.
+    assert W.std() == pytest.approx(bound / np.sqrt(3), rel=0.02)
+    assert not intercepts[0].any()
+
+
+def test_workspace_reuses_arrays_per_batch_size():
+    ws = Workspace([4, 5, 2], np.float32)
+    a1, d1 = ws.buffers(8)
+    a2, d2 = ws.buffers(8)
+    assert all(x is y for x, y in zip(a1 + d1, a2 + d2))
+    assert [a.shape for a in a1] == [(8, 5), (8, 2)]
+    assert a1[0].dtype == np.float32
+    a3, _ = ws.buffers(3)
+    assert a3[0].shape == (3, 5) and a3[0] is not a1[0]
+
+
+def test_fast_derivatives_match_the_activation_tables():
+    from sknn_intuition._activations import DERIVATIVES
+    from sknn_intuition._network import BACKWARD, FORWARD
+
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(6, 5))
+    for name in HIDDEN_ACTIVATIONS:
+        A = FORWARD[name](Z.copy(), out=None) if name != "identity" else Z.copy()
+        D = rng.normal(size=Z.shape)
+        np.testing.assert_allclose(
+            BACKWARD[name](A, D.copy()), DERIVATIVES[name](A, D.copy()), rtol=1e-14
+        )
+    np.testing.assert_allclose(FORWARD["sigmoid"](Z.copy(), out=None), expit(Z))
