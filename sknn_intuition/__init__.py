@@ -7,6 +7,7 @@ backpropagation, each one an estimator you can fit, tune and look at.
 
 from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
+from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
 from .plotting import TowerDisplay
 
@@ -16,6 +17,7 @@ __all__ = [
     "FeedForwardClassifier",
     "FeedForwardRegressor",
     "PerceptronClassifier",
+    "SigmoidNeuronClassifier",
     "TowerDisplay",
     "TowerRegressor",
     "__version__",

@@ -1,0 +1,570 @@
+"""SigmoidNeuronClassifier: one neuron with a smooth S instead of a step."""
+
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit, log_expit, logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ._base import (
+    check_classes,
+    class_sample_weight,
+    encode_labels,
+    validate_fit_data,
+    validate_sample_weight,
+)
+from ._linear import LinearSGDMixin
+from ._perceptron import TRAINER_CONSTRAINTS
+from ._sklearn_private import Interval, StrOptions, _fit_context
+
+
+# Each loss is written in terms of the decision values ``Z`` (n, k) and the
+# targets ``Y`` in {0, 1}; it returns the per-sample loss (n,) and ∂l_i/∂z
+# (n, k), overwriting ``Z``. Working from ``z`` rather than from ``σ(z)`` keeps
+# both exact where σ(z) rounds to 0 or 1.
+def _squared_error(Z, Y):
+    """``l_i = mean_k (σ(z_ik) - y_ik)²``; ``∂l/∂z = (2/K) (σ - y) σ (1 - σ)``."""
+    P = expit(Z, out=Z)
+    D = P - Y
+    per_sample = np.einsum("ij,ij->i", D, D)
+    dZ = np.subtract(1, P, out=Z)  # 1 - σ
+    dZ *= P  # σ (1 - σ), the sigmoid's slope
+    dZ *= D
+    k = Y.shape[1]
+    if k > 1:
+        per_sample /= k
+    dZ *= 2.0 / k
+    return per_sample, dZ
+
+
+def _log_loss(Z, Y):
+    """``l_i = Σ_k log(1 + e^z) - y z``; ``∂l/∂z = σ(z) - y``.
+
+    ``log(1 + e^z) = max(z, 0) + log1p(e^-|z|)`` never overflows.
+    """
+    L = np.abs(Z)
+    np.negative(L, out=L)
+    np.exp(L, out=L)
+    np.log1p(L, out=L)
+    L += np.maximum(Z, 0)
+    L -= Y * Z
+    per_sample = L[:, 0] if L.shape[1] == 1 else L.sum(axis=1)
+    dZ = expit(Z, out=Z)
+    dZ -= Y
+    return per_sample, dZ
+
+
+# The allowed values of ``loss`` are the keys of this table.
+OUTPUT_LOSSES = {"squared_error": _squared_error, "log_loss": _log_loss}
+
+# Class frequencies are clipped this far from 0 and 1 for the start biases.
+_MIN_FREQ = 1e-6
+
+# The largest second derivative of each loss in z, per neuron: σ(1 - σ) ≤ 1/4
+# for the log-loss; max over σ of 2σ²(1 - σ)(2 - 3σ) ≈ 0.154 for (σ - y)².
+CURVATURE = {"squared_error": 0.155, "log_loss": 0.25}
+
+
+def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
+    """Estimate ``λ_max(Aᵀ S A / Σ s)``, ``A = [X, 1]``, by power iteration.
+
+    ``S`` holds the sample weights. Runs on an evenly spaced subset of at most
+    ``max_rows`` rows; the estimate approaches ``λ_max`` from below and is
+    tight after a few iterations.
+    """
+    step = max(1, X.shape[0] // max_rows)
+    A = X[::step]
+    s = np.ones(A.shape[0]) if sw is None else np.asarray(sw[::step], dtype=float)
+    total = s.sum()
+    d = X.shape[1]
+    v = np.ones(d + fit_intercept)
+    lam = 0.0
+    for _ in range(n_iter):
+        Av = A @ v[:d]
+        if fit_intercept:
+            Av += v[-1]
+        Av *= s
+        w = np.empty_like(v)
+        w[:d] = A.T @ Av
+        if fit_intercept:
+            w[-1] = Av.sum()
+        w /= total
+        lam = float(np.linalg.norm(w))
+        if not lam > 0 or not np.isfinite(lam):
+            return lam
+        v = w / lam
+    return lam
+
+
+def _max_row_norm2(X, sw, fit_intercept):
+    if sparse.issparse(X):
+        sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    else:
+        sq = np.einsum("ij,ij->i", X, X)
+    if sw is not None:
+        sq = sq[sw > 0]
+    return float(sq.max()) + fit_intercept
+
+
+class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
+    """The sigmoid neuron: a perceptron whose step is smoothed into an S.
+
+    One neuron computes the decision value ``z = w·x + b`` and outputs
+    ``σ(z) = 1 / (1 + exp(-z))``, a number in (0, 1) read as the probability
+    of the positive class. Where the perceptron jumps from 0 to 1 at ``z = 0``,
+    the sigmoid rises gently; the larger the weight, the steeper the S (its
+    slope at the centre is ``w / 4``), and the bias slides it along the axis
+    (its centre, where the probability is 0.5, sits at ``x = -b / w``).
+
+    Labels are coded 0 and 1. The weights start at zero and the biases at
+    the log-odds of the class frequencies (the best model that ignores ``x``).
+    With more than two classes there is one sigmoid
+    neuron per class, trained together, neuron ``k`` on "class ``k``" (1)
+    against "any other" (0): the output layer of a feed-forward network. A
+    sample goes to the class whose neuron has the largest decision value.
+
+    The weights are learnt by stochastic gradient descent (or Adam) on one of
+    two losses:
+
+    - ``'squared_error'`` (the default): the mean squared error between
+      ``σ(z)`` and the 0/1 label, the loss of the classic explanation, written
+      **without** a factor ½. Through a sigmoid it is *not* convex in ``w``:
+      it flattens out for badly wrong points (``σ'(z) → 0``), so they pull
+      little. That makes it robust to a few mislabelled samples, but it can
+      learn slowly from a poor start.
+    - ``'log_loss'``: the cross-entropy ``-y log σ(z) - (1 - y) log(1 - σ(z))``,
+      which is logistic regression. It *is* convex in ``w`` (its Hessian is
+      ``σ(1 - σ) x xᵀ``, positive semi-definite), so with an L2 penalty it
+      has a single optimum, which SGD approaches from any start; its gradient
+      ``σ(z) - y`` never vanishes on a wrong point, and its probabilities are
+      better calibrated. Pick it when the probabilities matter.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'log_loss'}, default='squared_error'
+        The loss minimised, see above. With several classes it is summed
+        over the neurons (log-loss) or averaged over them (squared error).
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Regularisation term added to the mean loss: ``alpha * ½‖w‖²`` for
+        'l2', ``alpha * ‖w‖₁`` for 'l1'. The biases are not penalised.
+    alpha : float, default=0.0001
+        Strength of the penalty. With ``loss='log_loss'`` and 'l2', the
+        optimum is that of ``LogisticRegression(C=1 / (alpha * n_samples))``.
+    l1_ratio : float, default=0.15
+        Mix of L1 in the elastic-net penalty (0 is L2, 1 is L1).
+    fit_intercept : bool, default=True
+        Learn the bias ``b``; if False, ``b`` stays 0.
+    solver : {'sgd', 'adam'}, default='sgd'
+        Stochastic gradient descent (with momentum), or Adam.
+    learning_rate_init : float or 'auto', default='auto'
+        The step size. 'auto' (for ``'sgd'``) takes ``1 / L``, with ``L``
+        the largest curvature the mean loss over a batch can have: the
+        loss's own bound (1/4 for the log-loss, about 0.154 for the squared
+        error) times the largest eigenvalue of ``XᵀX / n`` (with a column of
+        ones for the bias, found by a few power iterations on at most
+        10 000 rows), moved towards the largest ``‖x_i‖²`` for small batches
+        and with momentum, plus ``alpha``. It adapts to the scale of the
+        data, so that no tuning is needed. For ``'adam'``, 'auto' is 0.01.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the step size for ``'sgd'``: fixed; ``learning_rate_init /
+        (t + 1) ** power_t`` after ``t`` samples; or divided by 5 each time
+        the loss stops falling by ``tol`` for ``n_iter_no_change`` epochs
+        (training ends when it would fall below 1e-6).
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``: each step adds ``momentum`` times the last one.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (when ``momentum > 0``).
+    batch_size : int or 'auto', default='auto'
+        Samples per gradient step; 'auto' is ``min(1024, n_samples)``, so a
+        data set of up to 1024 samples is trained by full-batch gradient
+        descent.
+    max_iter : int, default=1000
+        Largest number of epochs (passes over the training data).
+    tol : float or None, default=1e-4
+        Training (or, with 'adaptive', the current step size) stops when the
+        epoch's mean training loss (validation loss with ``early_stopping``)
+        has not improved by at least ``tol`` for ``n_iter_no_change`` epochs
+        in a row. ``None`` trains for exactly ``max_iter`` epochs.
+    n_iter_no_change : int, default=5
+        Epochs without improvement tolerated, see ``tol``.
+    early_stopping : bool, default=False
+        Set aside ``validation_fraction`` of the data (stratified) and watch
+        the loss there instead; keep the weights with the best validation loss.
+    validation_fraction : float, default=0.1
+        Fraction of the training data used for early stopping.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch (in contiguous runs of
+        ``batch_size // 16`` rows, so each mini-batch mixes 16 random stretches
+        of the data).
+    average : bool, int or 'auto', default='auto'
+        Report the average of the weights over the steps (Polyak-Ruppert
+        averaging) instead of the last ones; an int starts averaging after
+        that many steps. The average smooths out the jitter of mini-batch
+        gradients and lands much closer to the optimum than the last step.
+        'auto' averages when an epoch has more than one batch; with a single
+        batch (gradient descent) there is no jitter, and the last step is the
+        better one.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights.
+        'balanced' uses ``n_samples / (n_classes * np.bincount(y))``.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution instead of zero weights.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffling and the validation split.
+    verbose : int, default=0
+        Print one line per epoch: loss, validation figures, time.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        The weights ``w`` of each neuron.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The biases ``b``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen (epochs times samples).
+    loss_curve_ : list of float
+        Mean training loss of each epoch (penalty included), measured on the
+        SGD iterates as they go.
+    loss_ : float
+        The last value of ``loss_curve_``.
+    best_loss_ : float
+        The smallest training loss (validation loss with ``early_stopping``).
+    validation_scores_ : list of float
+        Validation accuracy after each epoch (only with ``early_stopping``).
+    validation_loss_curve_ : list of float
+        Validation loss after each epoch (only with ``early_stopping``).
+    best_validation_score_ : float
+        Best validation accuracy (only with ``early_stopping``).
+
+    See Also
+    --------
+    PerceptronClassifier : The same neuron with an all-or-nothing step.
+    sklearn.linear_model.LogisticRegression : The log-loss optimum, by a
+        second-order solver.
+    sklearn.linear_model.SGDClassifier : Linear models by SGD, e.g.
+        ``loss='log_loss'``.
+
+    Notes
+    -----
+    With ``z_i = w·x_i + b``, labels ``y_i ∈ {0, 1}`` and sample weights
+    ``s_i`` rescaled to mean 1, the two objectives (one neuron, L2 penalty) and
+    their gradients with respect to ``z_i``:
+
+    .. math::
+
+        L_{\\mathrm{MSE}} = \\frac{1}{N} \\sum_i s_i (\\sigma(z_i) - y_i)^2
+            + \\frac{\\alpha}{2} \\lVert w \\rVert^2,
+        \\qquad
+        \\frac{\\partial l_i}{\\partial z_i} =
+            2 (\\sigma(z_i) - y_i)\\, \\sigma(z_i) (1 - \\sigma(z_i)),
+
+        L_{\\log} = \\frac{1}{N} \\sum_i s_i \\left[\\log(1 + e^{z_i})
+            - y_i z_i\\right] + \\frac{\\alpha}{2} \\lVert w \\rVert^2,
+        \\qquad
+        \\frac{\\partial l_i}{\\partial z_i} = \\sigma(z_i) - y_i.
+
+    One step on a batch, in plain Python::
+
+        coef_ -= learning_rate * (dZ.T @ X_batch / n_batch + alpha * coef_)
+
+    **Probabilities.** With two classes, ``predict_proba`` is
+    ``[1 - σ(z), σ(z)]``. With ``K > 2`` the neurons answer K separate yes/no
+    questions, so their outputs need not sum to 1; ``predict_proba`` divides
+    them by their sum (as scikit-learn's one-vs-rest classifiers do):
+
+    .. math::
+
+        P(y = k \\mid x) = \\frac{\\sigma(z_k)}{\\sum_j \\sigma(z_j)}.
+
+    It ranks the classes as the decision values do. (The softmax of the
+    decision values, what the outputs give if one conditions independent
+    neurons on exactly one of them firing, was measured to be worse
+    calibrated for neurons trained one-vs-rest.)
+
+    Examples
+    --------
+    The critic of the explanation, made gentle: one feature (a rating),
+    weight 1, bias -0.5. A rating of 0.49 or 0.51 now gives a probability
+    near one half, not a harsh 0 or 1; a weight of 20 makes the S steep.
+
+    >>> import numpy as np
+    >>> from sknn_intuition import SigmoidNeuronClassifier
+    >>> X = np.linspace(0, 1, 101).reshape(-1, 1)
+    >>> y = (X[:, 0] > 0.5).astype(int)
+    >>> clf = SigmoidNeuronClassifier().fit(X, y)
+    >>> clf.coef_[0] = 1.0; clf.intercept_[0] = -0.5
+    >>> clf.predict_proba([[0.49], [0.51]])[:, 1].round(3)
+    array([0.498, 0.502])
+    >>> clf.coef_[0] = 20.0; clf.intercept_[0] = -10.0
+    >>> clf.predict_proba([[0.49], [0.51]])[:, 1].round(3)
+    array([0.45, 0.55])
+
+    Fitted on standardised data, with either loss:
+
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), SigmoidNeuronClassifier())
+    >>> model.fit(X, y).score(X, y)
+    0.98...
+    """
+
+    _early_stopping_metric = "loss"
+    _stratify_validation = True
+
+    _parameter_constraints: dict = {
+        **{
+            k: TRAINER_CONSTRAINTS[k]
+            for k in (
+                "alpha",
+                "l1_ratio",
+                "max_iter",
+                "tol",
+                "shuffle",
+                "verbose",
+                "random_state",
+                "early_stopping",
+                "validation_fraction",
+                "n_iter_no_change",
+                "warm_start",
+                "batch_size",
+                "learning_rate",
+                "power_t",
+                "momentum",
+                "nesterovs_momentum",
+                "solver",
+            )
+        },
+        "loss": [StrOptions(set(OUTPUT_LOSSES))],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "fit_intercept": ["boolean"],
+        "learning_rate_init": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "average": [StrOptions({"auto"}), *TRAINER_CONSTRAINTS["average"]],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="sgd",
+        learning_rate_init="auto",
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        batch_size="auto",
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        average="auto",
+        class_weight=None,
+        warm_start=False,
+        random_state=0,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.average = average
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _trainer_setting(self, name):
+        value = super()._trainer_setting(name)
+        if name in ("learning_rate_init", "average") and isinstance(value, str):
+            return self._auto_settings[name]
+        return value
+
+    def _resolve_auto_settings(self, X, sw, first):
+        """Choose the values of ``learning_rate_init`` and ``average`` 'auto'.
+
+        They are chosen on the data of ``fit`` or of the first ``partial_fit``.
+        """
+        if not first and hasattr(self, "_auto_settings"):
+            return
+        n = X.shape[0]
+        bs = self.batch_size
+        batch = min(self._auto_batch_size if bs == "auto" else bs, n)
+        # One batch per epoch is gradient descent: no noise to average out.
+        self._auto_settings = {
+            "average": bool(batch < n),
+            "learning_rate_init": self._auto_learning_rate(X, sw, batch),
+        }
+
+    def _auto_learning_rate(self, X, sw, B):
+        if self.solver == "adam":
+            return 0.01
+        # The step is 1 / L, L the smoothness of the mean loss over a batch of
+        # B of the n samples (Gower et al., 2019), which goes from the worst
+        # single sample's (B = 1) to the whole data's (B = n). With momentum
+        # the batch-to-batch noise adds up over about 1 / (1 - momentum) steps.
+        n = X.shape[0]
+        with np.errstate(all="ignore"):
+            full = _largest_eigenvalue(X, sw, self.fit_intercept)
+            single = _max_row_norm2(X, sw, self.fit_intercept)
+            noise = (n - B) / (B * max(n - 1, 1))
+            smooth = (1 - noise) * full + noise * single / (1 - self.momentum)
+            curvature = CURVATURE[self.loss] * smooth + self.alpha
+            step = 1.0 / curvature if curvature > 0 else 1.0
+        # Features so large that L overflows: no step is small enough.
+        return float(step) if np.isfinite(step) and step > 0 else 1e-300
+
+    def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
+        super()._sgd_init_params(n_features, n_outputs, dtype, random_state)
+        if self.fit_intercept:
+            self.intercept_[:] = self._start_intercept
+
+    def _output_loss_grad(self, Z, Y):
+        per_sample, dZ = OUTPUT_LOSSES[self.loss](Z, Y)
+        return per_sample, dZ, None
+
+    def _fit(self, X, y, sample_weight, classes, *, partial):
+        first = not (partial and hasattr(self, "n_iter_"))
+        X, y = validate_fit_data(self, X, y, reset=first, classifier=True)
+        y_idx = check_classes(self, y, classes, partial=partial)
+        sw = validate_sample_weight(sample_weight, X)
+        sw = class_sample_weight(
+            self, y_idx, sw, self.class_weight, partial=partial, dtype=X.dtype
+        )
+        Y = encode_labels(
+            y_idx, len(self.classes_), positive=1, negative=0, dtype=X.dtype
+        )
+        self._resolve_auto_settings(X, sw, first)
+        # The biases start at the log-odds of the (weighted) class frequencies:
+        # the best model that ignores x. A neuron then never begins saturated
+        # on the wrong side for most of its samples, where a squared error
+        # through a sigmoid would have almost no gradient to climb out with.
+        freq = Y.mean(axis=0) if sw is None else (sw @ Y) / sw.sum()
+        freq = np.clip(freq.astype(np.float64), _MIN_FREQ, 1 - _MIN_FREQ)
+        self._start_intercept = np.log(freq) - np.log1p(-freq)
+        try:
+            return self._sgd_fit(X, Y, sw, y, partial=partial)
+        finally:
+            del self._start_intercept
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the sigmoid neuron(s) by SGD on the chosen loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; an integer weight counts as that many
+            copies of the sample.
+
+        Returns
+        -------
+        self : SigmoidNeuronClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, None, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of SGD over the given data, keeping the state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that may appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : SigmoidNeuronClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, classes, partial=True)
+
+    def predict_proba(self, X):
+        """Probability of each class: the neurons' outputs ``σ(z)``, normalised.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``. With two classes,
+            ``[1 - σ(z), σ(z)]``; with more, ``σ(z_k) / Σ_j σ(z_j)``
+            (see Notes of the class).
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            ``log P(y = classes_[k] | x)``.
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            # log σ(-z) and log σ(z), exact in the tails.
+            return np.column_stack([log_expit(-Z), log_expit(Z)])
+        # log σ(z_k) - log Σ_j σ(z_j)
+        L = log_expit(Z)
+        L -= logsumexp(L, axis=1, keepdims=True)
+        return L
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
