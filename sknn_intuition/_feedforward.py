@@ -377,8 +377,8 @@ _NOTES_DOC = """
     scikit-learn's MLP instead adds ``alpha / (2 N_batch) ‖W‖²`` to ``½ MSE``
     (regression) or to the log-loss: its ``alpha`` acts per sample and
     shrinks with the batch. Our ``alpha`` equals scikit-learn's
-    ``2 alpha / batch_size`` for regression and ``alpha / batch_size`` for
-    classification. Weights start uniform at random with Glorot's scale
+    ``2 alpha / batch_size`` for regression on one target and
+    ``alpha / batch_size`` for classification. Weights start uniform at random with Glorot's scale
     (times He's √2 for relu layers), biases at zero."""
 
 
