@@ -28,9 +28,8 @@ def _squared_error(Z, Y):
     P = expit(Z, out=Z)
     D = P - Y
     per_sample = np.einsum("ij,ij->i", D, D)
-    dZ = np.subtract(1, P, out=Z)  # 1 - σ
-    dZ *= P  # σ (1 - σ), the sigmoid's slope
-    dZ *= D
+    D *= 1 - P
+    dZ = np.multiply(P, D, out=Z)  # (σ - y) σ (1 - σ), σ(1 - σ) the slope
     k = Y.shape[1]
     if k > 1:
         per_sample /= k
@@ -173,7 +172,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         (training ends when it would fall below 1e-6).
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
-    momentum : float, default=0.9
+    momentum : float, default=0.7
         Momentum of ``'sgd'``: each step adds ``momentum`` times the last one.
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum (when ``momentum > 0``).
@@ -370,7 +369,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
-        momentum=0.9,
+        momentum=0.7,
         nesterovs_momentum=True,
         batch_size="auto",
         max_iter=1000,
