@@ -1,7 +1,7 @@
 """
-===========================================
+=========================================
 Benchmarks: fit time against scikit-learn
-===========================================
+=========================================
 
 Each workload in ``benchmarks/`` fits one of our estimators and its nearest
 scikit-learn estimator in turn, on the same arrays in one process, several
