@@ -151,3 +151,23 @@ def test_grid_search_on_a_dask_cluster_matches_one_machine(cls, client):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
     np.testing.assert_array_equal(remote.predict(X), local.predict(X))
+
+
+# ============================================================ the docs page
+def test_scaling_out_page_runs():
+    """The recipes of docs/scaling_out.rst run and print what the page says."""
+    import doctest
+    import pathlib
+
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "scaling_out.rst"
+    if not page.exists():  # pragma: no cover - installed without the docs
+        pytest.skip("docs/scaling_out.rst is not in this tree")
+    result = doctest.testfile(
+        str(page),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        raise_on_error=False,
+        verbose=False,
+    )
+    assert result.attempted > 20
+    assert result.failed == 0
