@@ -36,6 +36,11 @@ def validate_fit_data(est, X, y, *, reset, classifier, accept_sparse=("csr",)):
         y_numeric=not classifier,
         multi_output=not classifier,
     )
+    if not classifier and np.asarray(y).dtype.kind not in "fiub":
+        raise ValueError(
+            f"y must be numeric for a regressor, got dtype {np.asarray(y).dtype}; "
+            "convert it, e.g. with y.astype(float)."
+        )
     if X.shape[0] < 1:
         raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
     return X, y

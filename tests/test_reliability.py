@@ -231,7 +231,12 @@ def test_awkward_shapes(cls, shape):
             with pytest.raises(ValueError, match="one class"):
                 fast(cls).fit(X, y)
             return
-        est = fast(cls).fit(X, y)
+        try:
+            est = fast(cls).fit(X, y)
+        except ValueError as exc:
+            # A model may refuse a single sample, if it says why.
+            assert shape == "single sample" and "1 sample" in str(exc), str(exc)
+            return
         for name, out in _outputs(est, X).items():
             if out.dtype.kind == "f":
                 assert np.all(np.isfinite(out)), name
