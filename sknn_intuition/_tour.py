@@ -33,6 +33,22 @@ def _perceptron_entry():
     }
 
 
+def _sigmoid_neuron_entry():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from ._sigmoid_neuron import SigmoidNeuronClassifier
+
+    return {
+        "dataset": ("breast_cancer", load_breast_cancer),
+        "ours": (
+            SigmoidNeuronClassifier(),
+            {"loss": ["squared_error", "log_loss"], "alpha": [1e-4, 1e-2]},
+        ),
+        "peer": (LogisticRegression(), {"C": [1.0, 100.0]}),
+    }
+
+
 def _tower_entry():
     from sklearn.datasets import load_diabetes
     from sklearn.neural_network import MLPRegressor
@@ -61,6 +77,7 @@ def _tower_entry():
 # One function per estimator, in the order of the explanation.
 ENTRIES = {
     "PerceptronClassifier": _perceptron_entry,
+    "SigmoidNeuronClassifier": _sigmoid_neuron_entry,
     "TowerRegressor": _tower_entry,
 }
 
