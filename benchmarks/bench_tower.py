@@ -25,8 +25,8 @@ import warnings
 
 import numpy as np
 from _common import side_by_side
-from sklearn.metrics import r2_score
 from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer
@@ -156,7 +156,16 @@ if __name__ == "__main__":
     result = run(3, lbfgs="--lbfgs" in sys.argv)
     print_table(
         result,
-        ["workload", "ours", "peer", "ours_s", "peer_s", "ratio", "ours_score",
-         "peer_score", "metric"],
+        [
+            "workload",
+            "ours",
+            "peer",
+            "ours_s",
+            "peer_s",
+            "ratio",
+            "ours_score",
+            "peer_score",
+            "metric",
+        ],
     )
     print(f"log-log slope of max error vs n_towers: {result[0]['loglog_slope']:.3f}")

@@ -30,7 +30,11 @@ EDGE_PLACEMENTS = ("uniform", "quantile")
 
 # Rows per block when activations are computed in chunks (predict, lstsq):
 # about this many activation values per block.
-_BLOCK_VALUES = 2**22
+_BLOCK_VALUES = 2**17
+
+# Above this many towers (and more towers than samples) the exact solver works
+# with the n_samples x n_samples system instead of the n_towers x n_towers one.
+_PRIMAL_MAX_TOWERS = 4096
 
 # Fitted attributes of a training run, dropped when a new layout is built.
 _RUN_STATE = (
@@ -405,24 +409,18 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             if np.any(b[:, 0] >= b[:, 1]):
                 bad = np.flatnonzero(b[:, 0] >= b[:, 1]).tolist()
                 raise ValueError(
-                    f"bounds must have low < high for every feature; not so for "
-                    f"features {bad}."
+                    f"bounds must have low < high for every feature; not so for features {bad}."
                 )
             return b[:, 0], b[:, 1]
         Xp = X if sw is None else X[sw > 0]
-        if Xp.shape[0] < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 samples to lay out its "
-                f"towers over the data range, got {Xp.shape[0]} sample (with "
-                "positive weight); pass more samples, or set bounds."
-            )
         lo, hi = Xp.min(axis=0).astype(np.float64), Xp.max(axis=0).astype(np.float64)
         const = np.flatnonzero(hi <= lo)
         if const.size:
             warnings.warn(
-                f"Features {const.tolist()} are constant in the training data; "
-                "their towers tile [value - 0.5, value + 0.5] (set bounds to "
-                "choose another range).",
+                f"Features {const.tolist()} are constant in the training data "
+                f"({Xp.shape[0]} sample(s) with positive weight); their towers "
+                "tile [value - 0.5, value + 0.5] (set bounds to choose another "
+                "range).",
                 UserWarning,
             )
             lo[const] -= 0.5
@@ -526,9 +524,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         n = X.shape[0]
         out = np.empty((n, self.n_towers_), dtype=self.heights_.dtype)
         m = self.n_1d_towers_
-        out[:, :m] = self._towers_1d(
-            X[:, self.tower_feature_], self.tower_left_, self.tower_right_
-        )
+        out[:, :m] = self._towers_1d(X[:, self.tower_feature_], self.tower_left_, self.tower_right_)
         if len(self.cells_):
             d = X.shape[1]
             S = np.zeros((n, len(self.cells_)), dtype=out.dtype)
@@ -544,9 +540,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, reset=False, dtype=self.heights_.dtype, order="C"
-        )
+        return validate_data(self, X, reset=False, dtype=self.heights_.dtype, order="C")
 
     def tower_activations(self, X):
         """The activation of every tower at each sample.
@@ -689,15 +683,62 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self.intercept_ = b.astype(dtype)
         return loss
 
+    def _use_dual(self, n_samples, partial):
+        if self.n_towers_ <= max(_PRIMAL_MAX_TOWERS, n_samples):
+            return False
+        if partial:
+            raise ValueError(
+                f"partial_fit with solver='lstsq' keeps an n_towers x n_towers "
+                f"system, too large here ({self.n_towers_} towers); use "
+                "solver='sgd' or 'adam', fewer towers, or fit."
+            )
+        return True
+
+    def _lstsq_dual(self, X, Y, sw):
+        """The same ridge solution through the samples: for many more towers than samples.
+
+        With ``A = W^½ T_c`` and ``B = W^½ y_c``,
+        ``(AᵀA + λI)⁻¹AᵀB = Aᵀ(AAᵀ + λI)⁻¹B``: an n_samples x n_samples solve.
+        """
+        w = np.ones(X.shape[0]) if sw is None else sw.astype(np.float64)
+        T = self._activations(X).astype(np.float64)
+        Y64 = Y.astype(np.float64)
+        sw_sum = w.sum()
+        t_mean, y_mean = (w @ T) / sw_sum, (w @ Y64) / sw_sum
+        root = np.sqrt(w)[:, None]
+        A = (T - t_mean) * root
+        B = (Y64 - y_mean) * root
+        lam = 0.5 * self.alpha * self.n_outputs_ * sw_sum
+        if lam > 0:
+            K = A @ A.T
+            K[np.diag_indices_from(K)] += lam
+            try:
+                H = A.T @ linalg.cho_solve(linalg.cho_factor(K, check_finite=False), B)
+            except linalg.LinAlgError:
+                lam = 0.0
+        if lam == 0:
+            H = linalg.lstsq(A, B, cond=1e-12, check_finite=False)[0]
+        b = y_mean - t_mean @ H
+        R = T @ H + b - Y64
+        loss = float(w @ np.einsum("ij,ij->i", R, R)) / (sw_sum * self.n_outputs_)
+        loss += 0.5 * self.alpha * float(np.sum(H * H))
+        dtype = self.tower_left_.dtype
+        self.heights_ = H.astype(dtype)
+        self.intercept_ = b.astype(dtype)
+        return loss
+
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, *, partial):
         fitted = hasattr(self, "heights_") and hasattr(self, "n_iter_")
-        keep_layout = fitted and (
-            partial or (self.warm_start and self.solver != "lstsq")
-        )
+        keep_layout = fitted and (partial or (self.warm_start and self.solver != "lstsq"))
         X, y = validate_fit_data(
             self, X, y, reset=not keep_layout, classifier=False, accept_sparse=False
         )
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"y must be numeric for a regressor, got dtype {y.dtype}; "
+                "convert the targets to numbers first."
+            )
         sw = validate_sample_weight(sample_weight, X)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         Y = Y.astype(X.dtype, copy=False)
@@ -716,6 +757,11 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             self._y_1d = y.ndim == 1
             self._sgd_init_params(self.n_towers_, self.n_outputs_, X.dtype, None)
 
+        if self.solver == "lstsq" and self._use_dual(X.shape[0], partial):
+            loss = self._lstsq_dual(X, Y, sw)
+            self.n_iter_, self.t_, self.loss_curve_ = 1, X.shape[0], [loss]
+            self.loss_ = self.best_loss_ = loss
+            return self
         if self.solver == "lstsq":
             if not (partial and hasattr(self, "_lstsq_sums")):
                 p, k = self.n_towers_, self.n_outputs_
@@ -749,7 +795,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         T = self._activations(X)
         if not hasattr(self, "loss_curve_"):
             self.loss_curve_ = []
-        return self._sgd_fit(T, Y, sw, y, partial=partial)
+        return self._sgd_fit(T, Y, sw, y, partial=partial, fit_data=(X, y))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

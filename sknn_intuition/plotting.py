@@ -14,8 +14,7 @@ def _check_matplotlib(what):
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - matplotlib is an extra
         raise ImportError(
-            f"{what} requires matplotlib; install it with "
-            "`pip install sknn-intuition[plot]`."
+            f"{what} requires matplotlib; install it with `pip install sknn-intuition[plot]`."
         ) from exc
     return plt
 
@@ -78,7 +77,14 @@ class TowerDisplay:
     """
 
     def __init__(
-        self, *, grid, prediction, towers=None, intercept=0.0, X=None, y=None,
+        self,
+        *,
+        grid,
+        prediction,
+        towers=None,
+        intercept=0.0,
+        X=None,
+        y=None,
         feature_names=None,
     ):
         self.grid = grid
@@ -90,9 +96,7 @@ class TowerDisplay:
         self.feature_names = feature_names
 
     @classmethod
-    def from_estimator(
-        cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None
-    ):
+    def from_estimator(cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None):
         """Compute the towers of ``estimator`` over the range of ``X`` and draw them.
 
         Parameters
@@ -120,8 +124,7 @@ class TowerDisplay:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] not in (1, 2):
             raise ValueError(
-                "TowerDisplay draws estimators with 1 or 2 features; X has shape "
-                f"{X.shape}."
+                f"TowerDisplay draws estimators with 1 or 2 features; X has shape {X.shape}."
             )
         if not 0 <= output < estimator.n_outputs_:
             raise ValueError(
@@ -132,9 +135,7 @@ class TowerDisplay:
             y = np.asarray(y, dtype=np.float64)
             y = y[:, output] if y.ndim == 2 else y
         names = getattr(estimator, "feature_names_in_", None)
-        names = list(names) if names is not None else [
-            f"x{j}" for j in range(X.shape[1])
-        ]
+        names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.05 * np.where(hi > lo, hi - lo, 1.0)
         lo, hi = lo - pad, hi + pad
@@ -159,7 +160,11 @@ class TowerDisplay:
             pred = estimator.tower_activations(np.c_[xx.ravel(), yy.ravel()])
             pred = (pred.astype(np.float64) @ heights + intercept).reshape(xx.shape)
             disp = cls(
-                grid=(xx, yy), prediction=pred, intercept=intercept, X=X, y=y,
+                grid=(xx, yy),
+                prediction=pred,
+                intercept=intercept,
+                X=X,
+                y=y,
                 feature_names=names,
             )
         return disp.plot(ax=ax)
@@ -205,14 +210,15 @@ class TowerDisplay:
             if ax is None:
                 _, ax = plt.subplots()
             if self.X is not None and self.y is not None:
-                self.data_ = ax.scatter(
-                    self.X, self.y, s=6, c="0.6", alpha=0.5, label="target"
-                )
+                self.data_ = ax.scatter(self.X, self.y, s=6, c="0.6", alpha=0.5, label="target")
             ax.axhline(self.intercept, color="0.4", lw=0.8, ls=":", label="output bias")
             self.tower_lines_ = []
             for k in range(self.towers.shape[1]):
                 (line,) = ax.plot(
-                    self.grid, self.intercept + self.towers[:, k], lw=0.8, alpha=0.7,
+                    self.grid,
+                    self.intercept + self.towers[:, k],
+                    lw=0.8,
+                    alpha=0.7,
                     label="towers (height × activation)" if k == 0 else None,
                 )
                 self.tower_lines_.append(line)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sknn_intuition import TowerRegressor
-from sknn_intuition import TowerDisplay
+from sknn_intuition import TowerDisplay, TowerRegressor
 
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
@@ -40,9 +39,7 @@ def test_tower_display_1d_draws_each_tower_and_their_sum():
     # Each line is one tower: its height times its activation, on the bias.
     T = est.tower_activations(grid[:, None])
     for k, line in enumerate(disp.tower_lines_):
-        assert_allclose(
-            line.get_ydata(), est.intercept_[0] + est.heights_[k, 0] * T[:, k]
-        )
+        assert_allclose(line.get_ydata(), est.intercept_[0] + est.heights_[k, 0] * T[:, k])
     # The towers add up to the sum.
     stacked = sum(line.get_ydata() - est.intercept_[0] for line in disp.tower_lines_)
     assert_allclose(stacked + est.intercept_[0], drawn_sum, atol=1e-10)
@@ -57,9 +54,7 @@ def test_tower_display_2d_draws_the_surface():
     disp = TowerDisplay.from_estimator(est, X, y, grid_resolution=15)
     assert disp.ax_.name == "3d"
     xx, yy = disp.grid
-    assert_allclose(
-        disp.prediction, est.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
-    )
+    assert_allclose(disp.prediction, est.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape))
     _, ax = plt.subplots()
     flat = TowerDisplay.from_estimator(est, X, y, ax=ax, grid_resolution=15)
     assert flat.ax_ is ax and flat.surface_ is not None

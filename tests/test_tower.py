@@ -29,7 +29,9 @@ def _ridge_oracle(T, Y, w, alpha):
     k = Y.shape[1]
     lam = 0.5 * alpha * k * w.sum()
     sq = np.sqrt(w)[:, None]
-    A = np.vstack([np.hstack([sq * T, sq]), np.hstack([np.sqrt(lam) * np.eye(p), np.zeros((p, 1))])])
+    A = np.vstack(
+        [np.hstack([sq * T, sq]), np.hstack([np.sqrt(lam) * np.eye(p), np.zeros((p, 1))])]
+    )
     B = np.vstack([sq * Y, np.zeros((p, k))])
     sol = np.linalg.lstsq(A, B, rcond=None)[0]
     return sol[:p], sol[p]
@@ -68,9 +70,7 @@ def test_activations_match_the_textbook_formula():
     centres = 0.5 * (est.tower_left_ + est.tower_right_)
     assert_allclose(np.diag(est.tower_activations(centres[:, None])), 1.0)
     # The prediction is the towers scaled by their heights, plus the bias.
-    assert_allclose(
-        est.predict(x[:, None]), expected @ est.heights_[:, 0] + est.intercept_[0]
-    )
+    assert_allclose(est.predict(x[:, None]), expected @ est.heights_[:, 0] + est.intercept_[0])
 
 
 def test_uniform_layout_centres_span_the_data_range():
@@ -284,8 +284,11 @@ def test_cells_only_where_the_data_lie():
     assert len(est.cells_) < 0.25 * 20**2
     # Every cell holds at least one training sample.
     idx = np.stack(
-        [np.clip(np.searchsorted(e, X[:, j], "right") - 1, 0, len(e) - 2)
-         for j, e in enumerate(est.cell_edges_)], axis=1
+        [
+            np.clip(np.searchsorted(e, X[:, j], "right") - 1, 0, len(e) - 2)
+            for j, e in enumerate(est.cell_edges_)
+        ],
+        axis=1,
     )
     occupied = {tuple(r) for r in idx}
     assert {tuple(c) for c in est.cells_} == occupied
@@ -323,12 +326,32 @@ def test_constant_feature_warns_and_is_harmless():
     assert_allclose(est.predict(X), alone.predict(x[:, None]), atol=1e-3)
 
 
-def test_one_sample_is_refused_clearly():
-    with pytest.raises(ValueError, match="at least 2 samples.*got 1 sample"):
-        TowerRegressor().fit([[1.0]], [2.0])
+def test_one_sample_predicts_its_target_with_a_warning():
+    # Every feature of one sample is constant: the towers are laid around it.
+    with pytest.warns(UserWarning, match=r"Features \[0, 1\] are constant .*1 sample"):
+        est = TowerRegressor().fit([[1.0, 5.0]], [2.0])
+    assert_allclose(est.predict([[1.0, 5.0], [1.2, 4.9], [100.0, 0.0]]), 2.0)
     # With bounds the layout does not need the data.
     est = TowerRegressor(n_towers=3, bounds=(0, 2)).fit([[1.0]], [2.0])
     assert_allclose(est.predict([[1.0]]), 2.0)
+
+
+def test_many_more_towers_than_samples_solve_through_the_samples():
+    rng = np.random.default_rng(19)
+    X = rng.normal(size=(30, 600))  # 600 features x 10 towers = 6000 towers
+    y = X[:, 0] - X[:, 1] ** 2
+    est = TowerRegressor(n_towers=10, alpha=1e-3).fit(X, y)
+    assert est.n_towers_ == 6000 and not hasattr(est, "_lstsq_sums")
+    H, b = _ridge_oracle(est.tower_activations(X), y[:, None], np.ones(30), 1e-3)
+    assert_allclose(est.heights_, H, atol=1e-8)
+    assert_allclose(est.intercept_, b, atol=1e-8)
+    with pytest.raises(ValueError, match="partial_fit with solver='lstsq'"):
+        TowerRegressor(n_towers=10).partial_fit(X, y)
+
+
+def test_non_numeric_targets_are_refused():
+    with pytest.raises(ValueError, match="y must be numeric"):
+        TowerRegressor().fit([[0.0], [1.0]], np.array(["a", "b"]))
 
 
 @pytest.mark.parametrize("n_towers", [0, -1])
