@@ -29,7 +29,7 @@ def load_results(path=DEFAULT_RESULTS):
 
 
 def _fmt_score(v):
-    return "n/a" if v is None else f"{v:.3f}"
+    return "n/a" if v is None else f"{v:.3g}"
 
 
 def plot_results(results, ax=None):
@@ -38,7 +38,8 @@ def plot_results(results, ax=None):
     Parameters
     ----------
     results : dict
-        As returned by :func:`load_results`.
+        As returned by :func:`load_results`. Rows without a positive
+        ``ratio`` are skipped.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure is made if None.
 
@@ -48,9 +49,16 @@ def plot_results(results, ax=None):
     """
     import matplotlib.pyplot as plt
 
-    rows = results["rows"]
+    # Rows without a time ratio (e.g. accuracy sweeps, memory) are not drawn.
+    rows = [
+        r
+        for r in results["rows"]
+        if isinstance(r.get("ratio"), (int, float)) and r["ratio"] > 0 and "peer" in r
+    ]
+    if not rows:
+        raise ValueError("no result row has a fit-time ratio to draw")
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
+        _, ax = plt.subplots(figsize=(13, 0.55 * len(rows) + 1.6))
     labels = [f"{r['workload']}\n{r['ours']} vs {r['peer']}" for r in rows]
     ratios = [r["ratio"] for r in rows]
     ypos = list(range(len(rows)))[::-1]
@@ -60,14 +68,14 @@ def plot_results(results, ax=None):
     ax.axvline(1.0, color="k", lw=1)
     ax.set_yticks(ypos, labels, fontsize=8)
     lo = min(min(ratios), 1.0) / 2.5
-    hi = max(max(ratios), 1.0) * 6
+    hi = max(max(ratios), 1.0) * 60  # room for the labels
     ax.set_xlim(lo, hi)
     for y, r in zip(ypos, rows):
         metric = r.get("metric", "score")
         ax.text(
             r["ratio"] * 1.08,
             y,
-            f"{r['ratio']:.2f}x   {metric}: {_fmt_score(r.get('ours_score'))}"
+            f"{r['ratio']:.2g}x   {metric}: {_fmt_score(r.get('ours_score'))}"
             f" vs {_fmt_score(r.get('peer_score'))}",
             va="center",
             fontsize=8,

@@ -75,10 +75,26 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 
+# The estimators in the order the explanation meets them; names not listed
+# (new ones) follow in alphabetical order.
+_STORY = [
+    "PerceptronClassifier",
+    "SigmoidNeuronClassifier",
+    "TowerRegressor",
+    "FeedForwardRegressor",
+    "FeedForwardClassifier",
+    "TowerDisplay",
+]
+
+
+def _story_order(name):
+    return (_STORY.index(name) if name in _STORY else len(_STORY), name)
+
+
 def _public_api():
     """Group the names of ``sknn_intuition.__all__`` for the API page."""
     groups = {"Estimators": [], "Displays": [], "Functions": [], "Other classes": []}
-    for name in sorted(sknn_intuition.__all__):
+    for name in sorted(sknn_intuition.__all__, key=_story_order):
         if name.startswith("__"):
             continue  # __version__
         obj = getattr(sknn_intuition, name)
