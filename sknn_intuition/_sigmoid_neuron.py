@@ -54,15 +54,42 @@ def _log_loss(Z, Y):
     return per_sample, dZ
 
 
-# The allowed values of ``loss`` are the keys of this table.
+def _softmax_log_loss(Z, Y):
+    """``l_i = log Σ_k e^{z_ik} - Σ_k y_ik z_ik``; ``∂l/∂z = softmax(z) - y``.
+
+    The cross-entropy of the softmax, for targets whose rows sum to 1. The
+    largest ``z`` of each row is subtracted first, which changes neither the
+    softmax nor the loss and keeps ``e^z`` from overflowing.
+    """
+    Z -= Z.max(axis=1, keepdims=True)
+    yz = np.einsum("ij,ij->i", Y, Z)
+    P = np.exp(Z, out=Z)
+    total = P.sum(axis=1)
+    per_sample = np.log(total)
+    per_sample -= yz
+    P /= total[:, None]
+    P -= Y
+    return per_sample, P
+
+
+# The allowed values of ``loss`` are the keys of this table: the losses of
+# sigmoid outputs (one per neuron, added up).
 OUTPUT_LOSSES = {"squared_error": _squared_error, "log_loss": _log_loss}
+# The losses available for a softmax output layer.
+SOFTMAX_LOSSES = {"log_loss": _softmax_log_loss}
 
 # Class frequencies are clipped this far from 0 and 1 for the start biases.
 _MIN_FREQ = 1e-6
 
-# The largest second derivative of each loss in z, per neuron: σ(1 - σ) ≤ 1/4
-# for the log-loss; max over σ of 2σ²(1 - σ)(2 - 3σ) ≈ 0.154 for (σ - y)².
-CURVATURE = {"squared_error": 0.155, "log_loss": 0.25}
+# The largest second derivative of each loss in z (the largest eigenvalue of
+# its Hessian in z), by output layer: σ(1 - σ) ≤ 1/4 for the log-loss of a
+# sigmoid; max over σ of 2σ²(1 - σ)(2 - 3σ) ≈ 0.154 for (σ - y)²;
+# diag(p) - p pᵀ ≤ ½ (Böhning's bound) for the log-loss of a softmax.
+CURVATURE = {
+    ("sigmoid", "squared_error"): 0.155,
+    ("sigmoid", "log_loss"): 0.25,
+    ("softmax", "log_loss"): 0.5,
+}
 
 
 def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
@@ -116,12 +143,21 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     slope at the centre is ``w / 4``), and the bias slides it along the axis
     (its centre, where the probability is 0.5, sits at ``x = -b / w``).
 
-    Labels are coded 0 and 1. The weights start at zero and the biases at
-    the log-odds of the class frequencies (the best model that ignores ``x``).
-    With more than two classes there is one sigmoid
-    neuron per class, trained together, neuron ``k`` on "class ``k``" (1)
-    against "any other" (0): the output layer of a feed-forward network. A
-    sample goes to the class whose neuron has the largest decision value.
+    Labels are coded 0 and 1. The weights start at zero and the biases where
+    the best model that ignores ``x`` has them: at the log-odds of the class
+    frequencies (sigmoids), or at their logarithms (softmax).
+    With ``K > 2`` classes there is one neuron per class, computing
+    ``z_k = w_k·x + b_k``, and a sample goes to the class whose neuron has the
+    largest decision value. The ``output`` layer turns the ``z_k`` into
+    probabilities in one of two ways:
+
+    - ``'sigmoid'``: one sigmoid per class, trained together, neuron ``k`` on
+      "class ``k``" (1) against "any other" (0), the output layer of the
+      classic feed-forward network; the K outputs are divided by their sum.
+    - ``'softmax'``: ``e^{z_k} / Σ_j e^{z_j}``, the sigmoid generalised to K
+      classes (with two classes, the softmax of ``(0, z)`` is ``σ(z)``),
+      trained on the cross-entropy of the K-way answer: multinomial logistic
+      regression. Its probabilities sum to 1 by construction.
 
     The weights are learnt by stochastic gradient descent (or Adam) on one of
     two losses:
@@ -142,8 +178,16 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     Parameters
     ----------
     loss : {'squared_error', 'log_loss'}, default='squared_error'
-        The loss minimised, see above. With several classes it is summed
-        over the neurons (log-loss) or averaged over them (squared error).
+        The loss minimised, see above. With several classes and sigmoid
+        outputs it is summed over the neurons (log-loss) or averaged over
+        them (squared error); with a softmax output it is the cross-entropy
+        ``-log p_y`` of the true class.
+    output : {'auto', 'softmax', 'sigmoid'}, default='auto'
+        The output layer with more than two classes, see above. 'auto' is
+        'softmax' for ``loss='log_loss'`` (the optimum of the one-vs-rest
+        sigmoids is a worse fit of the K-way probabilities) and 'sigmoid' for
+        ``loss='squared_error'``; 'softmax' needs ``loss='log_loss'``. With
+        two classes both are the same single sigmoid neuron.
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
         Regularisation term added to the mean loss: ``alpha * ½‖w‖²`` for
         'l2', ``alpha * ‖w‖₁`` for 'l1'. The biases are not penalised.
@@ -220,6 +264,9 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels.
+    output_ : {'softmax', 'sigmoid'}
+        The output layer used: ``output`` with 'auto' resolved; 'sigmoid'
+        whenever there are two classes.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         The weights ``w`` of each neuron.
     intercept_ : ndarray of shape (1,) or (n_classes,)
@@ -277,19 +324,38 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
 
         coef_ -= learning_rate * (dZ.T @ X_batch / n_batch + alpha * coef_)
 
+    With ``K > 2`` classes, one-hot labels ``y_ik`` and a softmax output, the
+    objective is the multinomial cross-entropy, with the same simple gradient:
+
+    .. math::
+
+        L_{\\mathrm{softmax}} = \\frac{1}{N} \\sum_i s_i \\left[\\log \\sum_k
+            e^{z_{ik}} - \\sum_k y_{ik} z_{ik}\\right]
+            + \\frac{\\alpha}{2} \\sum_k \\lVert w_k \\rVert^2,
+        \\qquad
+        \\frac{\\partial l_i}{\\partial z_{ik}} = p_{ik} - y_{ik},
+        \\quad p_{ik} = \\frac{e^{z_{ik}}}{\\sum_j e^{z_{ij}}}.
+
+    It is convex (its Hessian in ``z`` is ``diag(p) - p pᵀ``, positive
+    semi-definite). Adding the same vector to every ``w_k`` leaves the
+    softmax unchanged, but with the L2 penalty on all K weight vectors the
+    weights of the optimum are unique (they sum to zero over the classes)
+    and equal multinomial ``LogisticRegression``'s at ``C = 1 / (alpha *
+    n_samples)``; the biases, not penalised, are unique up to a common shift.
+    The sum of log-losses of the sigmoid output is convex too (one logistic
+    regression per class); the squared error is convex for neither.
+
     **Probabilities.** With two classes, ``predict_proba`` is
-    ``[1 - σ(z), σ(z)]``. With ``K > 2`` the neurons answer K separate yes/no
-    questions, so their outputs need not sum to 1; ``predict_proba`` divides
-    them by their sum (as scikit-learn's one-vs-rest classifiers do):
+    ``[1 - σ(z), σ(z)]``. With ``K > 2`` and a softmax output it is the
+    softmax ``p_k``. With sigmoid outputs the neurons answer K separate
+    yes/no questions, so their outputs need not sum to 1; ``predict_proba``
+    divides them by their sum (as scikit-learn's one-vs-rest classifiers do):
 
     .. math::
 
         P(y = k \\mid x) = \\frac{\\sigma(z_k)}{\\sum_j \\sigma(z_j)}.
 
-    It ranks the classes as the decision values do. (The softmax of the
-    decision values, what the outputs give if one conditions independent
-    neurons on exactly one of them firing, was measured to be worse
-    calibrated for neurons trained one-vs-rest.)
+    Either way it ranks the classes as the decision values do.
 
     Examples
     --------
@@ -318,6 +384,19 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     >>> model = make_pipeline(StandardScaler(), SigmoidNeuronClassifier())
     >>> model.fit(X, y).score(X, y)
     0.98...
+
+    Three classes with the log-loss: a softmax output, multinomial logistic
+    regression, whose probabilities sum to 1.
+
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), SigmoidNeuronClassifier(loss="log_loss"))
+    >>> model.fit(X, y).score(X, y)
+    0.9...
+    >>> model[-1].output_
+    'softmax'
+    >>> model.predict_proba(X[:2]).sum(axis=1)
+    array([1., 1.])
     """
 
     _early_stopping_metric = "loss"
@@ -347,6 +426,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             )
         },
         "loss": [StrOptions(set(OUTPUT_LOSSES))],
+        "output": [StrOptions({"auto", "softmax", "sigmoid"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "fit_intercept": ["boolean"],
         "learning_rate_init": [
@@ -361,6 +441,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self,
         *,
         loss="squared_error",
+        output="auto",
         penalty="l2",
         alpha=0.0001,
         l1_ratio=0.15,
@@ -385,6 +466,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         verbose=0,
     ):
         self.loss = loss
+        self.output = output
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -407,6 +489,23 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def _output_layer(self):
+        """The output layer this fit uses: 'softmax' or 'sigmoid'.
+
+        With two classes there is one neuron, and the softmax of ``(0, z)``
+        is ``σ(z)``: both layers are the same, called 'sigmoid'.
+        """
+        output = self.output
+        if output == "auto":
+            output = "softmax" if self.loss == "log_loss" else "sigmoid"
+        if output == "softmax" and self.loss not in SOFTMAX_LOSSES:
+            raise ValueError(
+                f"output='softmax' is trained on loss='log_loss' (the "
+                f"cross-entropy of the softmax), got loss={self.loss!r}; use "
+                "output='sigmoid' or 'auto' with this loss."
+            )
+        return output if len(self.classes_) > 2 else "sigmoid"
 
     def _trainer_setting(self, name):
         value = super()._trainer_setting(name)
@@ -443,7 +542,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             single = _max_row_norm2(X, sw, self.fit_intercept)
             noise = (n - B) / (B * max(n - 1, 1))
             smooth = (1 - noise) * full + noise * single / (1 - self.momentum)
-            curvature = CURVATURE[self.loss] * smooth + self.alpha
+            curvature = CURVATURE[self.output_, self.loss] * smooth + self.alpha
             step = 1.0 / curvature if curvature > 0 else 1.0
         # Features so large that L overflows: no step is small enough.
         return float(step) if np.isfinite(step) and step > 0 else 1e-300
@@ -454,8 +553,64 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             self.intercept_[:] = self._start_intercept
 
     def _output_loss_grad(self, Z, Y):
-        per_sample, dZ = OUTPUT_LOSSES[self.loss](Z, Y)
+        table = SOFTMAX_LOSSES if self.output_ == "softmax" else OUTPUT_LOSSES
+        per_sample, dZ = table[self.loss](Z, Y)
         return per_sample, dZ, None
+
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
+        if sparse.issparse(X):
+            return super()._sgd_loss_and_gradients(params, X, Y, sw, grads)
+        # The generic layer's computation, fused for dense X: with a few
+        # neurons and 1024-row batches, numpy's per-call overhead is a large
+        # part of a step, so the loss is summed without per-sample arrays
+        # where it can be, and everything is done in place.
+        n = X.shape[0]
+        Z = X @ params[0].T
+        if len(params) > 1:
+            Z += params[1]
+        scale = 1.0 / n  # ∂L/∂z = scale * s_i * ∂l_i/∂z
+        if self.output_ == "softmax":  # log-loss of the softmax
+            Z -= Z.max(axis=1, keepdims=True)
+            if sw is None:
+                total = -float(np.vdot(Y, Z))
+            else:
+                total = -float(sw @ np.einsum("ij,ij->i", Y, Z))
+            P = np.exp(Z, out=Z)
+            norm = P.sum(axis=1)
+            log_norm = np.log(norm)
+            total += float(log_norm.sum() if sw is None else sw @ log_norm)
+            np.reciprocal(norm, out=norm)
+            P *= norm[:, None]
+            dZ = np.subtract(P, Y, out=P)
+        elif self.loss == "log_loss":  # Σ_k log(1 + e^z) - y z
+            L = np.logaddexp(0, Z)
+            if sw is None:
+                total = float(L.sum()) - float(np.vdot(Y, Z))
+            else:
+                L -= Y * Z
+                total = float((sw @ L).sum())
+            dZ = expit(Z, out=Z)
+            dZ -= Y
+        else:  # mean_k (σ(z) - y)²
+            k = Y.shape[1]
+            P = expit(Z, out=Z)
+            D = P - Y
+            if sw is None:
+                total = float(np.vdot(D, D)) / k
+            else:
+                total = float((sw @ np.square(D)).sum()) / k
+            D *= P
+            P -= 1
+            dZ = np.multiply(D, P, out=P)  # (σ - y) σ (σ - 1)
+            scale *= -2.0 / k
+        if sw is None:
+            dZ *= scale
+        else:
+            dZ *= (sw * scale)[:, None]
+        np.dot(dZ.T, X, out=grads[0])
+        if len(params) > 1:
+            np.sum(dZ, axis=0, out=grads[1])
+        return total / n
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))
@@ -468,14 +623,19 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         Y = encode_labels(
             y_idx, len(self.classes_), positive=1, negative=0, dtype=X.dtype
         )
+        self.output_ = self._output_layer()
         self._resolve_auto_settings(X, sw, first)
-        # The biases start at the log-odds of the (weighted) class frequencies:
-        # the best model that ignores x. A neuron then never begins saturated
-        # on the wrong side for most of its samples, where a squared error
-        # through a sigmoid would have almost no gradient to climb out with.
+        # The biases start where the best model that ignores x has them: at
+        # the log-odds of the (weighted) class frequencies for sigmoids, at
+        # their logarithms (centred) for a softmax. A sigmoid neuron then
+        # never begins saturated on the wrong side for most of its samples,
+        # where a squared error would have almost no gradient to climb out with.
         freq = Y.mean(axis=0) if sw is None else (sw @ Y) / sw.sum()
         freq = np.clip(freq.astype(np.float64), _MIN_FREQ, 1 - _MIN_FREQ)
-        self._start_intercept = np.log(freq) - np.log1p(-freq)
+        if self.output_ == "softmax":
+            self._start_intercept = np.log(freq) - np.log(freq).mean()
+        else:
+            self._start_intercept = np.log(freq) - np.log1p(-freq)
         try:
             return self._sgd_fit(X, Y, sw, y, partial=partial)
         finally:
@@ -525,7 +685,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, classes, partial=True)
 
     def predict_proba(self, X):
-        """Probability of each class: the neurons' outputs ``σ(z)``, normalised.
+        """Probability of each class: the output layer's answer, normalised.
 
         Parameters
         ----------
@@ -536,8 +696,9 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``. With two classes,
-            ``[1 - σ(z), σ(z)]``; with more, ``σ(z_k) / Σ_j σ(z_j)``
-            (see Notes of the class).
+            ``[1 - σ(z), σ(z)]``; with more, the softmax
+            ``e^{z_k} / Σ_j e^{z_j}`` or, with sigmoid outputs,
+            ``σ(z_k) / Σ_j σ(z_j)`` (see Notes of the class).
         """
         return np.exp(self.predict_log_proba(X))
 
@@ -558,6 +719,10 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         if Z.ndim == 1:
             # log σ(-z) and log σ(z), exact in the tails.
             return np.column_stack([log_expit(-Z), log_expit(Z)])
+        if self.output_ == "softmax":
+            # z_k - log Σ_j e^{z_j}
+            Z -= logsumexp(Z, axis=1, keepdims=True)
+            return Z
         # log σ(z_k) - log Σ_j σ(z_j)
         L = log_expit(Z)
         L -= logsumexp(L, axis=1, keepdims=True)

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
-from scipy.special import expit, logit
+from scipy.special import expit, logit, softmax
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -14,10 +14,19 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sknn_intuition import SigmoidNeuronClassifier
+from sknn_intuition._linear import LinearSGDMixin
 from sknn_intuition._losses import LOSS_FUNCTIONS
-from sknn_intuition._sigmoid_neuron import OUTPUT_LOSSES, _largest_eigenvalue
+from sknn_intuition._sigmoid_neuron import (
+    OUTPUT_LOSSES,
+    SOFTMAX_LOSSES,
+    _largest_eigenvalue,
+)
 
 LOSSES = sorted(OUTPUT_LOSSES)
+# Every valid (loss, output layer) pair.
+MODES = [(loss, "sigmoid") for loss in LOSSES] + [
+    (loss, "softmax") for loss in sorted(SOFTMAX_LOSSES)
+]
 
 
 def _data(n=80, d=5, n_classes=2, seed=0):
@@ -57,6 +66,25 @@ def test_loss_values_match_the_loss_tables(loss, n_classes):
     np.testing.assert_allclose(per_sample.mean(), expected, rtol=1e-12)
 
 
+def test_softmax_loss_is_the_categorical_cross_entropy():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=3, size=(50, 4))
+    Y = np.eye(4)[rng.integers(0, 4, size=50)]
+    per_sample, dZ = SOFTMAX_LOSSES["log_loss"](Z.copy(), Y)
+    P = softmax(Z, axis=1)
+    np.testing.assert_allclose(per_sample.mean(), LOSS_FUNCTIONS["log_loss"](Y, P))
+    np.testing.assert_allclose(per_sample, -np.log(P[Y == 1]), rtol=1e-12)
+    np.testing.assert_allclose(dZ, P - Y, atol=1e-15)
+    # far in the tails: no overflow, exact
+    Z = np.array([[900.0, 0.0, -900.0], [900.0, 0.0, -900.0]])
+    Y = np.array([[1.0, 0, 0], [0, 0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        per_sample, dZ = SOFTMAX_LOSSES["log_loss"](Z.copy(), Y)
+    np.testing.assert_allclose(per_sample, [0, 1800])
+    np.testing.assert_allclose(dZ, [[0, 0, 0], [1, 0, -1]], atol=1e-300)
+
+
 def test_log_loss_is_exact_far_in_the_tails():
     # log(1 + e^z) - y z for z = ±800: no overflow, no log(0).
     Z = np.array([[800.0], [-800.0], [800.0], [-800.0]])
@@ -68,26 +96,47 @@ def test_log_loss_is_exact_far_in_the_tails():
     np.testing.assert_allclose(dZ[:, 0], [0, 0, 1, -1])
 
 
-@pytest.mark.parametrize("loss", LOSSES)
-@pytest.mark.parametrize("n_classes", [2, 3])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_gradients_match_finite_differences(loss, n_classes, weighted):
-    X, y = _data(n=40, d=4, n_classes=n_classes)
-    est = SigmoidNeuronClassifier(loss=loss, max_iter=2, tol=None).fit(X, y)
-    rng = np.random.default_rng(1)
+def _set_random_params(est, seed=1):
+    rng = np.random.default_rng(seed)
     est.coef_[...] = rng.normal(size=est.coef_.shape)
     est.intercept_[...] = rng.normal(size=est.intercept_.shape)
+
+
+def _targets(est, y):
     k = est.coef_.shape[0]
     Y = np.zeros((len(y), k))
     if k == 1:
         Y[:, 0] = y == est.classes_[1]
     else:
-        Y[np.arange(len(y)), y] = 1
-    sw = rng.uniform(0.2, 2.0, size=len(y)) if weighted else None
+        Y[np.arange(len(y)), np.searchsorted(est.classes_, y)] = 1
+    return Y
+
+
+@pytest.mark.parametrize("loss, output", MODES)
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gradients_match_finite_differences(loss, output, n_classes, weighted):
+    X, y = _data(n=40, d=4, n_classes=n_classes)
+    est = SigmoidNeuronClassifier(loss=loss, output=output, max_iter=2, tol=None)
+    est.fit(X, y)
+    _set_random_params(est)
+    Y = _targets(est, y)
+    sw = np.random.default_rng(2).uniform(0.2, 2.0, size=len(y)) if weighted else None
     params = [est.coef_, est.intercept_]
     grads = [np.empty_like(p) for p in params]
     loss_value = est._sgd_loss_and_gradients(params, X, Y, sw, grads)
     assert loss_value == pytest.approx(_objective(est, X, Y, sw), rel=1e-12)
+    # the fused dense path, the generic layer's and the sparse one agree
+    for X_other, method in [
+        (X, LinearSGDMixin._sgd_loss_and_gradients),
+        (sparse.csr_matrix(X), type(est)._sgd_loss_and_gradients),
+    ]:
+        other = [np.empty_like(p) for p in params]
+        assert method(est, params, X_other, Y, sw, other) == pytest.approx(
+            loss_value, rel=1e-13
+        )
+        for g, g_other in zip(grads, other):
+            np.testing.assert_allclose(g_other, g, rtol=1e-12, atol=1e-15)
     h = 1e-6
     for p, g in zip(params, grads):
         numeric = np.empty_like(p)
@@ -153,11 +202,42 @@ def test_log_loss_optimum_is_logistic_regressions(cancer, alpha):
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-2, atol=1e-3)
 
 
-def test_multiclass_neurons_are_one_vs_rest_logistic_regressions():
+@pytest.mark.parametrize("weighted", [False, True])
+def test_softmax_optimum_is_multinomial_logistic_regressions(weighted):
+    # mean cross-entropy + alpha/2 Σ_k ‖w_k‖²  ==  multinomial LR's objective
+    # / (C n) with C = 1 / (alpha n). With all K weight vectors penalised the
+    # weights are unique (they sum to zero); the biases up to a common shift.
+    X, y = _data(n=150, d=4, n_classes=3, seed=3)
+    sw = np.random.default_rng(0).uniform(0.2, 3, size=len(y)) if weighted else None
+    alpha = 1e-2
+    ours = SigmoidNeuronClassifier(loss="log_loss", alpha=alpha, max_iter=2000, tol=None)
+    ours.fit(X, y, sample_weight=sw)
+    assert ours.output_ == "softmax"
+    # our sample weights are rescaled to mean 1: C scales with their mean
+    c = 1 / (alpha * len(y)) if sw is None else 1 / (alpha * sw.sum())
+    ref = LogisticRegression(C=c, tol=1e-12, max_iter=10_000)
+    ref.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_.sum(axis=0), 0, atol=1e-8)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+    def centred(b):
+        return b - b.mean()
+
+    np.testing.assert_allclose(
+        centred(ours.intercept_), centred(ref.intercept_), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        ours.predict_proba(X), ref.predict_proba(X), rtol=1e-5, atol=1e-7
+    )
+
+
+def test_multiclass_sigmoids_are_one_vs_rest_logistic_regressions():
     # The summed log-loss separates into one logistic regression per class.
     X, y = _data(n=150, d=4, n_classes=3, seed=3)
     alpha = 1e-2
-    ours = SigmoidNeuronClassifier(loss="log_loss", alpha=alpha, max_iter=2000, tol=None)
+    ours = SigmoidNeuronClassifier(
+        loss="log_loss", output="sigmoid", alpha=alpha, max_iter=2000, tol=None
+    )
     ours.fit(X, y)
     for k in range(3):
         ref = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-10).fit(X, y == k)
@@ -217,11 +297,11 @@ def test_power_iteration_finds_the_largest_eigenvalue():
 
 
 # ------------------------------------------------------------ probabilities
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss, output", MODES)
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_predict_proba_is_consistent_with_decision_function(loss, n_classes):
+def test_predict_proba_is_consistent_with_decision_function(loss, output, n_classes):
     X, y = _data(n=120, n_classes=n_classes)
-    est = SigmoidNeuronClassifier(loss=loss).fit(X, y)
+    est = SigmoidNeuronClassifier(loss=loss, output=output).fit(X, y)
     Z = est.decision_function(X)
     P = est.predict_proba(X)
     np.testing.assert_allclose(P.sum(axis=1), 1)
@@ -231,10 +311,38 @@ def test_predict_proba_is_consistent_with_decision_function(loss, n_classes):
         np.testing.assert_allclose(P[:, 1], expit(Z))
         order = np.argsort(Z)
         assert np.all(np.diff(P[order, 1]) >= 0)  # monotone in z
+    elif output == "softmax":
+        np.testing.assert_allclose(P, softmax(Z, axis=1))
+        np.testing.assert_array_equal(P.argmax(axis=1), Z.argmax(axis=1))
     else:
         S = expit(Z)
         np.testing.assert_allclose(P, S / S.sum(axis=1, keepdims=True))
         np.testing.assert_array_equal(P.argmax(axis=1), Z.argmax(axis=1))
+
+
+def test_output_layer_defaults_and_two_classes():
+    X3, y3 = _data(n=90, n_classes=3)
+    assert SigmoidNeuronClassifier(loss="log_loss").fit(X3, y3).output_ == "softmax"
+    assert SigmoidNeuronClassifier().fit(X3, y3).output_ == "sigmoid"
+    # With two classes the softmax of (0, z) is σ(z): one and the same model.
+    X, y = _data(n=90)
+    a = SigmoidNeuronClassifier(loss="log_loss", output="softmax").fit(X, y)
+    b = SigmoidNeuronClassifier(loss="log_loss", output="sigmoid").fit(X, y)
+    assert a.output_ == b.output_ == "sigmoid"
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    z = a.decision_function(X)
+    np.testing.assert_allclose(
+        a.predict_proba(X), softmax(np.column_stack([np.zeros_like(z), z]), axis=1)
+    )
+
+
+def test_softmax_log_proba_is_finite_when_probabilities_underflow():
+    X, y = _data(n=90, n_classes=3)
+    est = SigmoidNeuronClassifier(loss="log_loss", max_iter=1, tol=None).fit(X, y)
+    est.coef_[...] = [[1000.0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [-1000.0, 0, 0, 0, 0]]
+    est.intercept_[...] = 0
+    logp = est.predict_log_proba([[1.0, 0, 0, 0, 0]])
+    np.testing.assert_allclose(logp, [[0, -1000, -2000]], atol=1e-12)
 
 
 def test_predict_log_proba_is_finite_when_probabilities_underflow():
@@ -244,13 +352,15 @@ def test_predict_log_proba_is_finite_when_probabilities_underflow():
 
 
 # ------------------------------------------------------- inputs and state
+@pytest.mark.parametrize("loss, output", MODES)
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_sparse_and_dense_give_the_same_model(n_classes):
+def test_sparse_and_dense_give_the_same_model(loss, output, n_classes):
     X, y = _data(n=300, n_classes=n_classes)
     X[np.abs(X) < 0.5] = 0
-    params = dict(batch_size=64, max_iter=20, tol=None)
-    dense = SigmoidNeuronClassifier(**params).fit(X, y)
-    sp = SigmoidNeuronClassifier(**params).fit(sparse.csr_matrix(X), y)
+    sw = np.random.default_rng(0).uniform(0.5, 2, size=len(y))
+    params = dict(loss=loss, output=output, batch_size=64, max_iter=20, tol=None)
+    dense = SigmoidNeuronClassifier(**params).fit(X, y, sample_weight=sw)
+    sp = SigmoidNeuronClassifier(**params).fit(sparse.csr_matrix(X), y, sample_weight=sw)
     np.testing.assert_allclose(sp.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(sp.intercept_, dense.intercept_, rtol=1e-10)
     np.testing.assert_allclose(
@@ -258,12 +368,12 @@ def test_sparse_and_dense_give_the_same_model(n_classes):
     )
 
 
-@pytest.mark.parametrize("loss", LOSSES)
-def test_float32_is_kept(loss):
+@pytest.mark.parametrize("loss, output", MODES)
+def test_float32_is_kept(loss, output):
     X, y = _data(n=100, n_classes=3)
     X32 = X.astype(np.float32)
-    est32 = SigmoidNeuronClassifier(loss=loss).fit(X32, y)
-    est64 = SigmoidNeuronClassifier(loss=loss).fit(X, y)
+    est32 = SigmoidNeuronClassifier(loss=loss, output=output).fit(X32, y)
+    est64 = SigmoidNeuronClassifier(loss=loss, output=output).fit(X, y)
     for name in ("coef_", "intercept_"):
         assert getattr(est32, name).dtype == np.float32
     for method in ("predict_proba", "predict_log_proba", "decision_function"):
@@ -272,9 +382,10 @@ def test_float32_is_kept(loss):
         np.testing.assert_allclose(out, getattr(est64, method)(X), rtol=2e-3, atol=2e-3)
 
 
-def test_partial_fit_epochs_equal_fit_epochs():
+@pytest.mark.parametrize("loss", LOSSES)
+def test_partial_fit_epochs_equal_fit_epochs(loss):
     X, y = _data(n=300, n_classes=3)
-    params = dict(batch_size=50, max_iter=4, tol=None)
+    params = dict(loss=loss, batch_size=50, max_iter=4, tol=None)
     fitted = SigmoidNeuronClassifier(**params).fit(X, y)
     partial = SigmoidNeuronClassifier(**params)
     for _ in range(4):
@@ -315,6 +426,10 @@ def test_bad_parameters_and_calls_get_clear_errors():
     X, y = _data()
     with pytest.raises(ValueError, match="'loss' parameter"):
         SigmoidNeuronClassifier(loss="hinge").fit(X, y)
+    with pytest.raises(ValueError, match="'output' parameter"):
+        SigmoidNeuronClassifier(output="tanh").fit(X, y)
+    with pytest.raises(ValueError, match="output='softmax' is trained on"):
+        SigmoidNeuronClassifier(output="softmax").fit(X, y)
     with pytest.raises(ValueError, match="'learning_rate_init' parameter"):
         SigmoidNeuronClassifier(learning_rate_init=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="'average' parameter"):
