@@ -191,7 +191,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("sknn_intuition",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"sknn_intuition": None},
     "remove_config_comments": True,
     "abort_on_example_error": True,
     "download_all_examples": False,
