@@ -92,6 +92,19 @@ CURVATURE = {
 }
 
 
+_THREADPOOL = []
+
+
+def _one_blas_thread():
+    """A context limiting BLAS to one thread (threadpoolctl, a scikit-learn
+    dependency); the controller is made once, as it scans the loaded libraries."""
+    if not _THREADPOOL:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADPOOL.append(ThreadpoolController())
+    return _THREADPOOL[0].limit(limits=1, user_api="blas")
+
+
 def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
     """Estimate ``λ_max(Aᵀ S A / Σ s)``, ``A = [X, 1]``, by power iteration.
 
@@ -101,6 +114,8 @@ def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
     """
     step = max(1, X.shape[0] // max_rows)
     A = X[::step]
+    if not sparse.issparse(A):
+        A = np.ascontiguousarray(A)  # BLAS, not a strided loop, for A @ v
     s = np.ones(A.shape[0]) if sw is None else np.asarray(sw[::step], dtype=float)
     total = s.sum()
     d = X.shape[1]
@@ -537,7 +552,9 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # single sample's (B = 1) to the whole data's (B = n). With momentum
         # the batch-to-batch noise adds up over about 1 / (1 - momentum) steps.
         n = X.shape[0]
-        with np.errstate(all="ignore"):
+        # A few milliseconds of matrix-vector products: BLAS threads would
+        # cost more in hand-over than they save (far more on a busy machine).
+        with np.errstate(all="ignore"), _one_blas_thread():
             full = _largest_eigenvalue(X, sw, self.fit_intercept)
             single = _max_row_norm2(X, sw, self.fit_intercept)
             noise = (n - B) / (B * max(n - 1, 1))
@@ -562,54 +579,51 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             return super()._sgd_loss_and_gradients(params, X, Y, sw, grads)
         # The generic layer's computation, fused for dense X: with a few
         # neurons and 1024-row batches, numpy's per-call overhead is a large
-        # part of a step, so the loss is summed without per-sample arrays
-        # where it can be, and everything is done in place.
+        # part of a step. So: the decision values are laid out one row per
+        # neuron, (k, n), for the sums over the classes and over the samples
+        # run along contiguous memory; the losses are summed without
+        # per-sample arrays where they can be; everything is done in place.
         n = X.shape[0]
-        Z = X @ params[0].T
+        Zt = np.dot(params[0], X.T)
         if len(params) > 1:
-            Z += params[1]
-        scale = 1.0 / n  # ∂L/∂z = scale * s_i * ∂l_i/∂z
-        if self.output_ == "softmax":  # log-loss of the softmax
-            Z -= Z.max(axis=1, keepdims=True)
-            if sw is None:
-                total = -float(np.vdot(Y, Z))
-            else:
-                total = -float(sw @ np.einsum("ij,ij->i", Y, Z))
-            P = np.exp(Z, out=Z)
-            norm = P.sum(axis=1)
+            Zt += params[1][:, None]
+        Yt = Y.T if sw is None else Y.T * sw  # s_i y_ik, one row per neuron
+        scale = 1.0 / n  # ∂L/∂z_ik = scale * s_i * ∂l_i/∂z_ik
+        if self.output_ == "softmax":  # log Σ_k e^z_k - Σ_k y_k z_k
+            Zt -= Zt.max(axis=0)
+            total = -float(np.vdot(Yt, Zt))
+            P = np.exp(Zt, out=Zt)
+            norm = P.sum(axis=0)
             log_norm = np.log(norm)
             total += float(log_norm.sum() if sw is None else sw @ log_norm)
-            np.reciprocal(norm, out=norm)
-            P *= norm[:, None]
-            dZ = np.subtract(P, Y, out=P)
-        elif self.loss == "log_loss":  # Σ_k log(1 + e^z) - y z
-            L = np.logaddexp(0, Z)
-            if sw is None:
-                total = float(L.sum()) - float(np.vdot(Y, Z))
-            else:
-                L -= Y * Z
-                total = float((sw @ L).sum())
-            dZ = expit(Z, out=Z)
-            dZ -= Y
-        else:  # mean_k (σ(z) - y)²
+            # s (p - y) = e^z (s / Σ e^z) - s y
+            P *= np.divide(1.0 if sw is None else sw, norm, out=norm)
+            dZ = np.subtract(P, Yt, out=P)
+        elif self.loss == "log_loss":  # Σ_k log(1 + e^z_k) - y_k z_k
+            L = np.logaddexp(0, Zt)
+            total = float(L.sum() if sw is None else (L @ sw).sum())
+            total -= float(np.vdot(Yt, Zt))
+            dZ = expit(Zt, out=Zt)
+            if sw is not None:
+                dZ *= sw
+            dZ -= Yt
+        else:  # mean_k (σ(z_k) - y_k)²
             k = Y.shape[1]
-            P = expit(Z, out=Z)
-            D = P - Y
+            P = expit(Zt, out=Zt)
+            D = P - Y.T
             if sw is None:
                 total = float(np.vdot(D, D)) / k
             else:
-                total = float((sw @ np.square(D)).sum()) / k
+                total = float((np.square(D) @ sw).sum()) / k
+                D *= sw
             D *= P
             P -= 1
-            dZ = np.multiply(D, P, out=P)  # (σ - y) σ (σ - 1)
+            dZ = np.multiply(D, P, out=P)  # s (σ - y) σ (σ - 1)
             scale *= -2.0 / k
-        if sw is None:
-            dZ *= scale
-        else:
-            dZ *= (sw * scale)[:, None]
-        np.dot(dZ.T, X, out=grads[0])
+        dZ *= scale
+        np.dot(dZ, X, out=grads[0])
         if len(params) > 1:
-            np.sum(dZ, axis=0, out=grads[1])
+            np.sum(dZ, axis=1, out=grads[1])
         return total / n
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
