@@ -52,6 +52,8 @@ def make(cls, **params):
     est = cls()
     names = est.get_params()
     settings = {k: v for k, v in FAST.items() if k in names}
+    if "hidden_layer_sizes" not in names:  # the networks' default rate is for long fits
+        settings.pop("learning_rate_init", None)
     settings.update(params)
     return est.set_params(**settings)
 
