@@ -208,12 +208,28 @@ def backward(coefs, activations, X, acts, deltas, coef_grads, intercept_grads):
             coef_grads[layer][...] = A_prev.T @ D
         else:
             np.dot(A_prev.T, D, out=coef_grads[layer])
-        np.sum(D, axis=0, out=intercept_grads[layer])
+        # Σ_i D_l as a vector-matrix product: BLAS is a few times faster
+        # than a column sum here.
+        np.dot(_ones(D.shape[0], D.dtype), D, out=intercept_grads[layer])
         if layer > 0:
             # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1})
             D_prev = deltas[layer - 1]
             np.dot(D, coefs[layer].T, out=D_prev)
             BACKWARD[activations[layer - 1]](acts[layer - 1], D_prev)
+
+
+_ONES = {}
+
+
+def _ones(n, dtype):
+    key = (n, np.dtype(dtype))
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 16:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(n, dtype=dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 def _clip(P):

@@ -85,7 +85,8 @@ class SGDOptimizer:
             v += g  # v = mu v - lr grad
             if self.nesterov:
                 p += g
-                p += mu * v  # p += mu v - lr grad
+                # g is free now: hold mu v in it instead of a temporary.
+                p += np.multiply(v, mu, out=g)  # p += mu v - lr grad
             else:
                 p += v
 
