@@ -117,7 +117,7 @@ def test_incremental_is_blockwise_partial_fit(cls):
 def client():
     """A local dask cluster of 2 single-threaded workers, closed after the tests."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     c = distributed.Client(cluster)
     try:
