@@ -2,10 +2,15 @@
 
 Workload: make_classification(120 000 samples, 50 features, 20 informative),
 binary and 3-class, the last 20 000 held out, float64, random_state=0.
-Ours runs with its default settings apart from ``loss='log_loss'`` (step size
-from the data's curvature, momentum 0.7, averaging, batches of 1024, stopping
-on ``tol``); the peers with theirs (LogisticRegression: lbfgs, C=1;
+Ours runs with its default settings apart from ``loss='log_loss'`` (a softmax
+output for 3 classes, step size from the data's curvature, momentum 0.7,
+averaging, batches of 1024, stopping on ``tol``); the peers with theirs (LogisticRegression: lbfgs, C=1;
 SGDClassifier: loss='log_loss'). Test accuracy and test log-loss of each.
+
+LogisticRegression's lbfgs spends its time in matrix-vector products over the
+whole training set, which OpenBLAS spreads over its threads; on a busy machine
+those threads wait for cores and its time can grow tenfold. Run once as is and
+once with ``OPENBLAS_NUM_THREADS=1`` to see both sides of that.
 """
 
 from _common import side_by_side
