@@ -351,3 +351,25 @@ def test_predict_from_many_threads(cls):
     for r in results:
         for k, v in r.items():
             np.testing.assert_array_equal(v, expected[k])
+
+
+def test_persistence_page_runs():
+    """The recipes of docs/persistence.rst run and print what the page says."""
+    import doctest
+    import pathlib
+
+    pytest.importorskip("skops.io")
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "persistence.rst"
+    if not page.exists():  # pragma: no cover - installed without the docs
+        pytest.skip("docs/persistence.rst is not in this tree")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = doctest.testfile(
+            str(page),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+            raise_on_error=False,
+            verbose=False,
+        )
+    assert result.attempted >= 10
+    assert result.failed == 0
