@@ -202,3 +202,23 @@ def test_fast_derivatives_match_the_activation_tables():
             BACKWARD[name](A, D.copy()), DERIVATIVES[name](A, D.copy()), rtol=1e-14
         )
     np.testing.assert_allclose(FORWARD["sigmoid"](Z.copy(), out=None), expit(Z))
+
+
+@pytest.mark.parametrize("shape", [(7,), (6, 5), (0, 4), (3000, 400)])
+def test_relu_matches_the_activation_table(shape):
+    # (3000, 400) is larger than the block of zeros relu compares against,
+    # so it goes through in blocks of rows.
+    from sknn_intuition._activations import ACTIVATIONS
+    from sknn_intuition._network import FORWARD
+
+    rng = np.random.RandomState(0)
+    for dtype in (np.float32, np.float64):
+        Z = rng.normal(size=shape).astype(dtype)
+        Z.flat[::7] = 0.0
+        expected = ACTIVATIONS["relu"](Z)
+        got = FORWARD["relu"](Z)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+        inplace = Z.copy()
+        assert FORWARD["relu"](inplace, out=inplace) is inplace
+        np.testing.assert_array_equal(inplace, expected)
