@@ -299,13 +299,20 @@ def output_loss_and_delta(loss, out_activation, Y, P, delta):
     * log-loss after a softmax, or binary log-loss after a sigmoid:
       ``∂l_i/∂z = p - y`` exactly (the activation's slope cancels).
     """
-    per_sample = output_loss(loss, out_activation, Y, P)
-    np.subtract(P, Y, out=delta)
     if loss == "squared_error":
+        # The per-sample loss from the difference already in delta: the
+        # same numbers as output_loss, without a second pass over P - Y.
+        np.subtract(P, Y, out=delta)
+        per_sample = np.einsum("ij,ij->i", delta, delta)
+        if Y.shape[1] != 1:
+            per_sample /= Y.shape[1]
         delta *= 2.0 / Y.shape[1]
         BACKWARD[out_activation](P, delta)
-    elif out_activation not in ("softmax", "sigmoid"):
+        return per_sample
+    if out_activation not in ("softmax", "sigmoid"):
         raise ValueError(
             f"loss='log_loss' needs a softmax or sigmoid output, not {out_activation!r}."
         )
+    per_sample = output_loss(loss, out_activation, Y, P)
+    np.subtract(P, Y, out=delta)
     return per_sample
