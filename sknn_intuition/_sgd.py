@@ -98,10 +98,12 @@ def iter_batches(n_samples, batch_size, shuffle, rng):
     run = max(1, batch_size // _RUNS_PER_BATCH)
     n_runs = -(-n_samples // run)
     order = rng.permutation(n_runs)
+    if n_samples < 2**31:  # half the memory of the epoch's row order
+        order = order.astype(np.int32)
     if run == 1:
         rows = order
     else:
-        rows = (order[:, None] * run + np.arange(run)).ravel()
+        rows = (order[:, None] * run + np.arange(run, dtype=order.dtype)).ravel()
         if n_samples % run:
             rows = rows[rows < n_samples]
     for start in range(0, n_samples, batch_size):
