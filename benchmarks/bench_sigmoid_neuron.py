@@ -4,8 +4,9 @@ Workload: make_classification(120 000 samples, 50 features, 20 informative),
 binary and 3-class, the last 20 000 held out, float64, random_state=0.
 Ours runs with its default settings apart from ``loss='log_loss'`` (a softmax
 output for 3 classes, step size from the data's curvature, momentum 0.7,
-averaging, batches of 1024, stopping on ``tol``); the peers with theirs (LogisticRegression: lbfgs, C=1;
-SGDClassifier: loss='log_loss'). Test accuracy and test log-loss of each.
+averaging, batches of 1024, stopping on ``tol``); the peers with theirs
+(LogisticRegression: lbfgs, C=1; SGDClassifier: loss='log_loss'). Test
+accuracy and test log-loss of each.
 
 LogisticRegression's lbfgs spends its time in matrix-vector products over the
 whole training set, which OpenBLAS spreads over its threads; on a busy machine
@@ -29,17 +30,17 @@ def run(repeats):
         )
         X_train, y_train, X_test, y_test = X[:100_000], y[:100_000], X[100_000:], y[100_000:]
         peers = (
-            ("LogisticRegression()", lambda: LogisticRegression().fit(X_train, y_train)),
+            ("LogisticRegression()", lambda: LogisticRegression().fit(X_train, y_train)),  # noqa: B023
             (
                 "SGDClassifier(loss='log_loss')",
                 lambda: SGDClassifier(loss="log_loss", random_state=0).fit(
-                    X_train, y_train
+                    X_train, y_train  # noqa: B023
                 ),
             ),
         )
         for peer_name, peer in peers:
             res = side_by_side(
-                lambda: SigmoidNeuronClassifier(loss="log_loss").fit(X_train, y_train),
+                lambda: SigmoidNeuronClassifier(loss="log_loss").fit(X_train, y_train),  # noqa: B023
                 peer,
                 repeats,
             )

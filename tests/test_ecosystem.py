@@ -21,13 +21,13 @@ from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_classification
-from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.ensemble import (
     BaggingClassifier,
     BaggingRegressor,
     StackingRegressor,
     VotingClassifier,
 )
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -483,8 +483,8 @@ def test_dataframe_feature_names(cls, kind):
     ]:
         ours = make(cls).fit(fit_on, y)
         ref = clone(_reference(cls)).fit(fit_on, y)
-        expected = _outcome(lambda: ref.predict(predict_on))
-        got = _outcome(lambda: ours.predict(predict_on))
+        expected = _outcome(lambda: ref.predict(predict_on))  # noqa: B023
+        got = _outcome(lambda: ours.predict(predict_on))  # noqa: B023
         assert expected[0] in ("warn", "error")
         assert got[:2] == expected[:2], (got, expected)
         assert got[2].replace(type(ours).__name__, "EST") == expected[2].replace(

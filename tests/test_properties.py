@@ -6,11 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from _estimators import CLASSES, fast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import is_classifier
-
-from _estimators import CLASSES, fast
 
 # How many random cases each estimator sees (quoted in the docs).
 EXAMPLES_PER_ESTIMATOR = 30

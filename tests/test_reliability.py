@@ -10,10 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
+from _estimators import CLASSES, CLASSIFIERS, fast
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-
-from _estimators import CLASSES, CLASSIFIERS, fast
 
 ids = [c.__name__ for c in CLASSES]
 

@@ -8,7 +8,6 @@ from scipy import sparse
 from scipy.special import expit, logit, softmax
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
