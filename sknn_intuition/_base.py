@@ -19,11 +19,13 @@ FLOAT_DTYPES = (np.float64, np.float32)
 def validate_fit_data(est, X, y, *, reset, classifier, accept_sparse=("csr",)):
     """Validate ``X, y`` for fit/partial_fit; float32 stays float32.
 
-    On a later ``partial_fit`` the dtype of the fitted parameters is kept.
+    When training continues (a later ``partial_fit``, or ``fit`` with
+    ``warm_start``), X takes the dtype of the fitted parameters.
     """
     dtype = list(FLOAT_DTYPES)
     params = getattr(est, "_sgd_parameters", None)
-    if not reset and params is not None and hasattr(est, "n_iter_"):
+    continued = not reset or getattr(est, "warm_start", False)
+    if continued and params is not None and hasattr(est, "n_iter_"):
         dtype = params()[0].dtype
     X, y = validate_data(
         est,
@@ -144,3 +146,28 @@ def is_int_or_auto(value):
     return value == "auto" or (
         isinstance(value, numbers.Integral) and not isinstance(value, bool)
     )
+
+
+def prepare_classification(est, X, y, sample_weight, classes, *, partial, negative):
+    """The front of every classifier's fit, in one place.
+
+    Validates ``X`` and ``y``, sets or checks ``classes_``, folds
+    ``class_weight`` into the sample weights and encodes the targets for the
+    output neurons (``1`` for the sample's class, ``negative`` elsewhere).
+
+    Returns
+    -------
+    X, y, sample_weight, Y
+        The validated data, the weights (or None) and the encoded targets.
+    """
+    first = not (partial and hasattr(est, "n_iter_"))
+    X, y = validate_fit_data(est, X, y, reset=first, classifier=True)
+    y_idx = check_classes(est, y, classes, partial=partial)
+    sw = validate_sample_weight(sample_weight, X)
+    sw = class_sample_weight(
+        est, y_idx, sw, est.class_weight, partial=partial, dtype=X.dtype
+    )
+    Y = encode_labels(
+        y_idx, len(est.classes_), positive=1, negative=negative, dtype=X.dtype
+    )
+    return X, y, sw, Y

@@ -13,9 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    check_classes,
-    class_sample_weight,
-    encode_labels,
+    prepare_classification,
     validate_fit_data,
     validate_sample_weight,
 )
@@ -29,8 +27,7 @@ from ._network import (
     output_loss,
     output_loss_and_delta,
 )
-from ._perceptron import TRAINER_CONSTRAINTS
-from ._sgd import SGDTrainerMixin
+from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # Below this many multiply-adds in a batch's largest matrix product, BLAS
@@ -191,11 +188,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return float(np.dot(per_sample, sw)) / per_sample.shape[0]
 
     # ----------------------------------------------------------------- fit
-    def _prepare_warm(self, X, partial):
-        """Check that a continued fit matches the fitted network; cast X."""
-        fitted = hasattr(self, "n_iter_")
-        if not fitted or not (partial or self.warm_start):
-            return X
+    def _check_continued(self, X, partial):
+        """Check that a continued fit (partial_fit, warm_start) matches the network."""
+        if not hasattr(self, "n_iter_") or not (partial or self.warm_start):
+            return
         n_in = self.coefs_[0].shape[0]
         if X.shape[1] != n_in:
             raise ValueError(
@@ -209,11 +205,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
                 f"the fitted network's hidden layers {hidden}; to train a new "
                 "network, set warm_start=False."
             )
-        return X.astype(self.coefs_[0].dtype, copy=False)
 
     def _run_trainer(self, X, Y, sw, y_score, partial):
         n, n_features = X.shape
-        batch = min(200 if self.batch_size == "auto" else self.batch_size, n)
+        batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
         units = layer_units(n_features, self._hidden_sizes(), Y.shape[1])
         largest = batch * max(a * b for a, b in zip(units[:-1], units[1:]))
         try:
@@ -522,12 +517,7 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))
         X, y = validate_fit_data(self, X, y, reset=first, classifier=False)
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"y must be numeric for a regressor, got dtype {y.dtype}; "
-                "convert the targets to numbers first."
-            )
-        X = self._prepare_warm(X, partial)
+        self._check_continued(X, partial)
         sw = validate_sample_weight(sample_weight, X)
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
@@ -736,12 +726,12 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         return "softmax" if self.loss == "log_loss" and n_outputs > 1 else "sigmoid"
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
-        first = not (partial and hasattr(self, "n_iter_"))
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
         old_classes = getattr(self, "classes_", None) if continued else None
-        X, y = validate_fit_data(self, X, y, reset=first, classifier=True)
-        X = self._prepare_warm(X, partial)
-        y_idx = check_classes(self, y, classes, partial=partial)
+        X, y, sw, Y = prepare_classification(
+            self, X, y, sample_weight, classes, partial=partial, negative=0
+        )
+        self._check_continued(X, partial)
         if old_classes is not None and not np.array_equal(old_classes, self.classes_):
             self.classes_ = old_classes
             raise ValueError(
@@ -755,13 +745,6 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
                 f"({self.out_activation_!r}); to change the loss, set "
                 "warm_start=False."
             )
-        sw = validate_sample_weight(sample_weight, X)
-        sw = class_sample_weight(
-            self, y_idx, sw, self.class_weight, partial=partial, dtype=X.dtype
-        )
-        Y = encode_labels(
-            y_idx, len(self.classes_), positive=1, negative=0, dtype=X.dtype
-        )
         return self._run_trainer(X, Y, sw, y, partial)
 
     @_fit_context(prefer_skip_nested_validation=True)

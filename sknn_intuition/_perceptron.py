@@ -1,43 +1,15 @@
 """PerceptronClassifier: one neuron with a step, trained on the perceptron criterion."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ._base import (
-    check_classes,
-    class_sample_weight,
-    encode_labels,
-    validate_fit_data,
-    validate_sample_weight,
-)
+from ._base import prepare_classification
 from ._linear import LinearSGDMixin
-from ._optimizers import OPTIMIZERS
+from ._sgd import TRAINER_CONSTRAINTS
 from ._sklearn_private import Interval, StrOptions, _fit_context
-
-# The parameters every SGD-trained estimator shares, with their constraints.
-TRAINER_CONSTRAINTS = {
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left"), None],
-    "shuffle": ["boolean"],
-    "verbose": ["verbose"],
-    "random_state": ["random_state"],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "warm_start": ["boolean"],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-    "power_t": [Interval(Real, 0, None, closed="left")],
-    "momentum": [Interval(Real, 0, 1, closed="left")],
-    "nesterovs_momentum": ["boolean"],
-    "solver": [StrOptions(set(OPTIMIZERS))],
-    "average": ["boolean", Interval(Integral, 1, None, closed="left")],
-}
 
 
 class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
@@ -301,15 +273,8 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         return loss, error
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
-        first = not (partial and hasattr(self, "n_iter_"))
-        X, y = validate_fit_data(self, X, y, reset=first, classifier=True)
-        y_idx = check_classes(self, y, classes, partial=partial)
-        sw = validate_sample_weight(sample_weight, X)
-        sw = class_sample_weight(
-            self, y_idx, sw, self.class_weight, partial=partial, dtype=X.dtype
-        )
-        Y = encode_labels(
-            y_idx, len(self.classes_), positive=1, negative=-1, dtype=X.dtype
+        X, y, sw, Y = prepare_classification(
+            self, X, y, sample_weight, classes, partial=partial, negative=-1
         )
         return self._sgd_fit(X, Y, sw, y, partial=partial)
 

@@ -32,6 +32,7 @@ import copy
 import math
 import time
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
@@ -40,6 +41,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from ._optimizers import OPTIMIZERS
+from ._sklearn_private import Interval, StrOptions
 
 try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
     from sklearn.callback import CallbackSupportMixin
@@ -75,6 +77,30 @@ TRAINER_DEFAULTS = {
     "verbose": 0,
     "average": False,
 }
+
+# The trainer's parameters, with the constraints every estimator declares them
+# with: the allowed strings come from the tables (e.g. OPTIMIZERS).
+TRAINER_CONSTRAINTS = {
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "shuffle": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "warm_start": ["boolean"],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "nesterovs_momentum": ["boolean"],
+    "solver": [StrOptions(set(OPTIMIZERS))],
+    "average": ["boolean", Interval(Integral, 1, None, closed="left")],
+}
+
 
 # With shuffling on, rows are permuted in contiguous runs so that gathering a
 # batch is a few block copies instead of one random read per row; each batch

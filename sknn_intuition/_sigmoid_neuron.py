@@ -7,15 +7,9 @@ from scipy import sparse
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ._base import (
-    check_classes,
-    class_sample_weight,
-    encode_labels,
-    validate_fit_data,
-    validate_sample_weight,
-)
+from ._base import prepare_classification
 from ._linear import LinearSGDMixin
-from ._perceptron import TRAINER_CONSTRAINTS
+from ._sgd import TRAINER_CONSTRAINTS
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 
@@ -628,14 +622,8 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))
-        X, y = validate_fit_data(self, X, y, reset=first, classifier=True)
-        y_idx = check_classes(self, y, classes, partial=partial)
-        sw = validate_sample_weight(sample_weight, X)
-        sw = class_sample_weight(
-            self, y_idx, sw, self.class_weight, partial=partial, dtype=X.dtype
-        )
-        Y = encode_labels(
-            y_idx, len(self.classes_), positive=1, negative=0, dtype=X.dtype
+        X, y, sw, Y = prepare_classification(
+            self, X, y, sample_weight, classes, partial=partial, negative=0
         )
         self.output_ = self._output_layer()
         self._resolve_auto_settings(X, sw, first)

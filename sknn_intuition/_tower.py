@@ -21,8 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import validate_fit_data, validate_sample_weight
 from ._optimizers import OPTIMIZERS
-from ._perceptron import TRAINER_CONSTRAINTS
-from ._sgd import SGDTrainerMixin
+from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 SOLVERS = ("lstsq", *OPTIMIZERS)
@@ -734,11 +733,6 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         X, y = validate_fit_data(
             self, X, y, reset=not keep_layout, classifier=False, accept_sparse=False
         )
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"y must be numeric for a regressor, got dtype {y.dtype}; "
-                "convert the targets to numbers first."
-            )
         sw = validate_sample_weight(sample_weight, X)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         Y = Y.astype(X.dtype, copy=False)

@@ -372,3 +372,19 @@ def test_persistence_page_runs():
         )
     assert result.attempted >= 10
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_warm_start_keeps_the_fitted_dtype(cls):
+    """A warm-started fit on float64 data goes on in the model's float32."""
+    if "warm_start" not in cls().get_params():
+        pytest.skip("no warm_start")
+    X, y = _data(cls, dtype=np.float32)
+    est = fast(cls, warm_start=True).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X.astype(np.float64), y)
+    for name, a in _fitted_arrays(est).items():
+        if a.dtype.kind == "f":
+            assert a.dtype == np.float32, name
+    assert np.all(np.isfinite(est.predict(X)))
