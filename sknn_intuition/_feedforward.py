@@ -27,25 +27,16 @@ from ._network import (
     output_loss,
     output_loss_and_delta,
 )
+from ._optimizers import empty_like_params, tiled_buffer, tiled_copy
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
+from ._threads import BatchThreads, blas_threads, one_blas_thread
 
-# Below this many multiply-adds in a batch's largest matrix product, BLAS
-# threads cost more in hand-over than they save (and on a busy machine a
-# thread waiting for a core can slow a small product tenfold): such networks
-# train on one BLAS thread.
+# Below this many multiply-adds in a batch's largest matrix product, threads
+# cost more in hand-over than they save (and on a busy machine a thread
+# waiting for a core can slow a small product tenfold): such networks train
+# on one thread.
 _SMALL_PRODUCT = 4_000_000
-_THREADPOOL = []
-
-
-def _one_blas_thread():
-    """A context limiting BLAS to one thread (threadpoolctl, a scikit-learn
-    dependency); the controller is made once, as it scans the loaded libraries."""
-    if not _THREADPOOL:
-        from threadpoolctl import ThreadpoolController
-
-        _THREADPOOL.append(ThreadpoolController())
-    return _THREADPOOL[0].limit(limits=1, user_api="blas")
 
 
 _SHARED_CONSTRAINTS = {
@@ -137,11 +128,23 @@ class _FeedForwardMixin(SGDTrainerMixin):
         self.coefs_, self.intercepts_ = init_parameters(
             units, self._layer_activations(), dtype, random_state
         )
+        self._tile_parameters()
         self.n_layers_ = len(units)
         self.n_outputs_ = int(n_outputs)
 
     def _sgd_parameters(self):
         return self.coefs_ + self.intercepts_
+
+    def _tile_parameters(self):
+        # Lay the weights and biases out as views of one flat buffer, so an
+        # optimizer step is a few vector operations on the whole network
+        # (see _optimizers). A pickled or cloned network holds separate
+        # arrays; training it again lays them out anew.
+        params = self._sgd_parameters()
+        if tiled_buffer(params) is None:
+            params = tiled_copy(params)
+            n = len(self.coefs_)
+            self.coefs_, self.intercepts_ = params[:n], params[n:]
 
     def _sgd_penalized(self):
         # The penalty applies to the weights, not to the biases.
@@ -158,16 +161,61 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return ws.buffers(n)
 
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
+        n = X.shape[0]
+        acts, deltas = self._buffers(n, params)
+        threads = self.__dict__.get("_batch_threads")
+        blocks = [(0, n)] if threads is None else threads.blocks(n)
+        if len(blocks) == 1:
+            return self._block_loss_and_gradients(
+                params, X, Y, sw, acts, deltas, grads, n
+            )
+        # Each thread takes a block of rows into its own gradient arrays
+        # (the first writes into grads); their sum is the batch's gradient.
+        k = len(blocks)
+        extra = threads.scratch(
+            ("grads", k),
+            lambda: [empty_like_params(params) for _ in range(k - 1)],
+        )
+        # The gradients as flat buffers, when they are (one addition each).
+        flats = threads.scratch(
+            ("flat", k, id(grads)),
+            lambda: [tiled_buffer(g) for g in (grads, *extra)],
+        )
+
+        def block(i):
+            a, b = blocks[i]
+            return self._block_loss_and_gradients(
+                params,
+                X[a:b],
+                Y[a:b],
+                None if sw is None else sw[a:b],
+                [A[a:b] for A in acts],
+                [D[a:b] for D in deltas],
+                grads if i == 0 else extra[i - 1],
+                n,
+            )
+
+        losses = threads.run(block, k)
+        if all(f is not None for f in flats):
+            for f in flats[1:]:
+                flats[0] += f
+        else:
+            for other in extra:
+                for g, o in zip(grads, other):
+                    g += o
+        return sum(losses)
+
+    def _block_loss_and_gradients(self, params, X, Y, sw, acts, deltas, grads, n):
+        # The loss and gradient of the rows X (all of a batch of n, or a
+        # block of it): (1/n) Σ_i s_i l_i over these rows, and its gradient.
         n_layers = len(params) // 2
         coefs, intercepts = params[:n_layers], params[n_layers:]
-        acts, deltas = self._buffers(X.shape[0], params)
         names = self._layer_activations()
         forward(coefs, intercepts, names, X, acts)
         per_sample = output_loss_and_delta(
             self._loss_name(), self.out_activation_, Y, acts[-1], deltas[-1]
         )
-        # L = (1/N) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/N) ∂l_i/∂Z_i.
-        n = X.shape[0]
+        # L = (1/n) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/n) ∂l_i/∂Z_i.
         if sw is None:
             loss = float(per_sample.sum()) / n
             deltas[-1] *= 1.0 / n
@@ -211,17 +259,26 @@ class _FeedForwardMixin(SGDTrainerMixin):
         batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
         units = layer_units(n_features, self._hidden_sizes(), Y.shape[1])
         largest = batch * max(a * b for a, b in zip(units[:-1], units[1:]))
+        if hasattr(self, "coefs_"):
+            self._tile_parameters()
         try:
-            if largest < _SMALL_PRODUCT:
-                with _one_blas_thread():
+            n_threads = 1 if largest < _SMALL_PRODUCT else blas_threads()
+            if n_threads == 1:
+                with one_blas_thread():
                     return self._sgd_fit(X, Y, sw, y_score, partial=partial)
-            return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+            # Large products: the rows of each batch are split among as many
+            # threads as BLAS would use, each with single-threaded BLAS.
+            with one_blas_thread(), BatchThreads(n_threads) as threads:
+                self._batch_threads = threads
+                return self._sgd_fit(X, Y, sw, y_score, partial=partial)
         finally:
             self.__dict__.pop("_workspace", None)
+            self.__dict__.pop("_batch_threads", None)
 
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_workspace", None)
+        state.pop("_batch_threads", None)
         return state
 
     # ---------------------------------------------------------- inspection
@@ -402,10 +459,17 @@ _NOTES_DOC = """
     (times He's √2 for relu layers), biases at zero.
 
     Speed: each batch's activations and errors live in arrays allocated once
-    per fit and reused (``np.dot(..., out=...)``, activations in place), so
-    a fit's time is close to that of its matrix products alone. Networks
-    whose largest product per batch is small (under 4 million multiply-adds)
-    train on one BLAS thread, where threads cost more than they save."""
+    per fit and reused (``np.dot(..., out=...)``, activations in place), and
+    the weights and biases are views of one flat buffer, so an optimizer
+    step is a few operations on the whole network. A fit's time is close to
+    that of its matrix products alone. When a batch's largest product is
+    large (4 million multiply-adds or more), the rows of each batch are
+    split among as many threads as BLAS would use, each running the forward
+    and backward pass of its block with single-threaded BLAS, and the
+    blocks' gradients are added: the elementwise steps then run in parallel
+    too. ``threadpoolctl.threadpool_limits(1)`` keeps a fit on one thread.
+    Smaller networks train on one thread, where threads cost more than they
+    save."""
 
 
 class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):

@@ -6,9 +6,112 @@ Its whole state — current learning rate, velocities, moment estimates — is a
 plain ``dict`` of numbers and arrays (``optimizer.state``), so an estimator can
 keep it between ``partial_fit`` calls and still pickle, clone and persist with
 skops. The allowed solver names are the keys of :data:`OPTIMIZERS`.
+
+When the parameters are views that exactly tile one flat buffer (as the
+feed-forward network lays them out, see :func:`tiled_copy`), the gradients
+and the optimizer's own arrays are laid out the same way, and a step is a
+handful of operations on the whole buffer instead of a handful per array.
 """
 
 import numpy as np
+
+
+def tiled_buffer(arrays):
+    """The 1-D array that ``arrays`` exactly tile, in order, or None.
+
+    ``arrays`` tile a buffer when each is a C-contiguous view of it, each
+    starts where the one before ends, and together they cover all of it.
+    """
+    if not arrays:
+        return None
+    base = arrays[0].base
+    if (
+        not isinstance(base, np.ndarray)
+        or base.ndim != 1
+        or not base.flags.c_contiguous
+        or base.base is not None
+    ):
+        return None
+    address = base.__array_interface__["data"][0]
+    offset = 0
+    for a in arrays:
+        if (
+            a.base is not base
+            or a.dtype != base.dtype
+            or not a.flags.c_contiguous
+            or a.__array_interface__["data"][0] != address + offset * base.itemsize
+        ):
+            return None
+        offset += a.size
+    return base if offset == base.size else None
+
+
+def tiled_copy(arrays, fill=True):
+    """New arrays shaped like ``arrays`` that tile one new flat buffer.
+
+    With ``fill`` the values of ``arrays`` are copied in; otherwise the new
+    arrays are uninitialised.
+    """
+    sizes = [a.size for a in arrays]
+    dtype = np.result_type(*arrays) if arrays else np.float64
+    buffer = np.empty(sum(sizes), dtype=dtype)
+    out, start = [], 0
+    for a, size in zip(arrays, sizes):
+        view = buffer[start : start + size].reshape(a.shape)
+        if fill:
+            view[...] = a
+        out.append(view)
+        start += size
+    return out
+
+
+def empty_like_params(params):
+    """Uninitialised arrays shaped like ``params``, tiled if ``params`` are."""
+    if tiled_buffer(params) is not None:
+        return tiled_copy(params, fill=False)
+    return [np.empty_like(p) for p in params]
+
+
+def zeros_like_params(params):
+    """Zero arrays shaped like ``params``, tiled if ``params`` are."""
+    out = empty_like_params(params)
+    for a in out:
+        a[...] = 0
+    return out
+
+
+def _like_params(arrays, params):
+    # Arrays from a saved state, laid out like params again (a pickled or
+    # copied state holds separate arrays even when params are tiled).
+    if tiled_buffer(params) is not None and tiled_buffer(arrays) is None:
+        return tiled_copy(arrays)
+    return arrays
+
+
+class _FlatCache:
+    """One flat buffer per group of arrays when every group is tiled.
+
+    The trainer passes the same lists at every step, so the answer is kept
+    for the lists last seen (the check costs more than a small step).
+    """
+
+    def __init__(self):
+        self._groups = None
+        self._result = None
+
+    def __call__(self, *groups):
+        last = self._groups
+        if last is not None and len(last) == len(groups) and all(
+            a is b for a, b in zip(last, groups)
+        ):
+            return self._result
+        flats = [tiled_buffer(g) for g in groups]
+        if all(f is not None for f in flats):
+            result = [[f] for f in flats]
+        else:
+            result = list(groups)
+        self._groups, self._result = groups, result
+        return result
 
 
 class SGDOptimizer:
@@ -60,11 +163,13 @@ class SGDOptimizer:
             state = dict(state or {})
             state["learning_rate_init"] = self.learning_rate_init
             state["learning_rate"] = self.learning_rate_init
-            if self.momentum > 0 and "velocities" not in state:
-                state["velocities"] = [np.zeros_like(p) for p in params]
-        elif self.momentum > 0 and "velocities" not in state:
-            state["velocities"] = [np.zeros_like(p) for p in params]
+        if self.momentum > 0:
+            if "velocities" not in state:
+                state["velocities"] = zeros_like_params(params)
+            else:
+                state["velocities"] = _like_params(state["velocities"], params)
         self.state = state
+        self._flat = _FlatCache()
 
     @property
     def learning_rate(self):
@@ -74,12 +179,14 @@ class SGDOptimizer:
         """Apply one step in place; ``grads`` are used as scratch space."""
         lr = self.state["learning_rate"]
         if self.momentum == 0:
+            params, grads = self._flat(params, grads)
             for p, g in zip(params, grads):
                 g *= -lr
                 p += g
             return
         mu = self.momentum
-        for p, g, v in zip(params, grads, self.state["velocities"]):
+        params, grads, vels = self._flat(params, grads, self.state["velocities"])
+        for p, g, v in zip(params, grads, vels):
             g *= -lr  # g now holds -lr * grad
             v *= mu
             v += g  # v = mu v - lr grad
@@ -145,10 +252,14 @@ class AdamOptimizer:
                 "learning_rate_init": self.learning_rate_init,
                 "learning_rate": self.learning_rate_init,
                 "t": 0,
-                "ms": [np.zeros_like(p) for p in params],
-                "vs": [np.zeros_like(p) for p in params],
+                "ms": zeros_like_params(params),
+                "vs": zeros_like_params(params),
             }
+        else:
+            state["ms"] = _like_params(state["ms"], params)
+            state["vs"] = _like_params(state["vs"], params)
         self.state = state
+        self._flat = _FlatCache()
 
     @property
     def learning_rate(self):
@@ -162,7 +273,8 @@ class AdamOptimizer:
         self.learning_rate_init = s["learning_rate_init"] = float(self.learning_rate_init)
         lr = self.learning_rate_init * np.sqrt(1 - b2**t) / (1 - b1**t)
         s["learning_rate"] = lr
-        for p, g, m, v in zip(params, grads, s["ms"], s["vs"]):
+        params, grads, ms, vs = self._flat(params, grads, s["ms"], s["vs"])
+        for p, g, m, v in zip(params, grads, ms, vs):
             m *= b1
             m += (1 - b1) * g
             v *= b2

@@ -40,7 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ._optimizers import OPTIMIZERS
+from ._optimizers import OPTIMIZERS, empty_like_params
 from ._sklearn_private import Interval, StrOptions
 
 try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
@@ -311,7 +311,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             avg_start = 0 if average is True else int(average)
         else:
             work = pub
-        grads = [np.empty_like(p) for p in work]
+        grads = empty_like_params(work)
 
         batch_size = self._batch_size_for(n_samples)
         max_iter = 1 if partial else s("max_iter")

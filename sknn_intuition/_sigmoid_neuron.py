@@ -11,6 +11,7 @@ from ._base import prepare_classification
 from ._linear import LinearSGDMixin
 from ._sgd import TRAINER_CONSTRAINTS
 from ._sklearn_private import Interval, StrOptions, _fit_context
+from ._threads import one_blas_thread
 
 
 # Each loss is written in terms of the decision values ``Z`` (n, k) and the
@@ -84,19 +85,6 @@ CURVATURE = {
     ("sigmoid", "log_loss"): 0.25,
     ("softmax", "log_loss"): 0.5,
 }
-
-
-_THREADPOOL = []
-
-
-def _one_blas_thread():
-    """A context limiting BLAS to one thread (threadpoolctl, a scikit-learn
-    dependency); the controller is made once, as it scans the loaded libraries."""
-    if not _THREADPOOL:
-        from threadpoolctl import ThreadpoolController
-
-        _THREADPOOL.append(ThreadpoolController())
-    return _THREADPOOL[0].limit(limits=1, user_api="blas")
 
 
 def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
@@ -548,7 +536,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         n = X.shape[0]
         # A few milliseconds of matrix-vector products: BLAS threads would
         # cost more in hand-over than they save (far more on a busy machine).
-        with np.errstate(all="ignore"), _one_blas_thread():
+        with np.errstate(all="ignore"), one_blas_thread():
             full = _largest_eigenvalue(X, sw, self.fit_intercept)
             single = _max_row_norm2(X, sw, self.fit_intercept)
             noise = (n - B) / (B * max(n - 1, 1))

@@ -1,9 +1,18 @@
 """Update rules, checked against textbook formulas written here."""
 
+import copy
+
 import numpy as np
 import pytest
 
-from sknn_intuition._optimizers import OPTIMIZERS, AdamOptimizer, SGDOptimizer
+from sknn_intuition._optimizers import (
+    OPTIMIZERS,
+    AdamOptimizer,
+    SGDOptimizer,
+    empty_like_params,
+    tiled_buffer,
+    tiled_copy,
+)
 
 
 def _quadratic_grads(p):
@@ -77,3 +86,58 @@ def test_state_is_plain_and_resumable(name):
     for _ in range(3):
         opt.update_params(p2, _quadratic_grads(p2))
     np.testing.assert_allclose(p1[0], p2[0])
+
+
+def _network_like(rng):
+    # Weights and biases of a small network, as separate arrays.
+    return [rng.standard_normal(s) for s in [(4, 3), (3, 2), (3,), (2,)]]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("sgd", {}),
+        ("sgd", {"momentum": 0.9}),
+        ("sgd", {"momentum": 0.9, "nesterov": True}),
+        ("adam", {}),
+    ],
+)
+def test_tiled_parameters_step_like_separate_ones(name, kwargs):
+    """Steps on one flat buffer (tiled views) equal steps array by array."""
+    rng = np.random.default_rng(0)
+    separate = _network_like(rng)
+    tiled = tiled_copy(separate)
+    base = tiled_buffer(tiled)
+    assert base is not None and base.size == sum(p.size for p in separate)
+    opt_s = OPTIMIZERS[name](separate, learning_rate_init=0.1, **kwargs)
+    opt_t = OPTIMIZERS[name](tiled, learning_rate_init=0.1, **kwargs)
+    grads_t = empty_like_params(tiled)
+    assert tiled_buffer(grads_t) is not None
+    for _ in range(4):
+        g = [rng.standard_normal(p.shape) for p in separate]
+        for dst, src in zip(grads_t, g):
+            dst[...] = src
+        opt_s.update_params(separate, g)
+        opt_t.update_params(tiled, grads_t)
+        for a, b in zip(separate, tiled):
+            np.testing.assert_allclose(a, b, rtol=1e-13)
+    if name == "sgd" and not kwargs:
+        return  # plain SGD keeps no arrays
+    # The optimizer's arrays follow the parameters' layout, and a state that
+    # lost it (a pickled or copied one) is laid out again on resuming.
+    arrays = opt_t.state.get("velocities", opt_t.state.get("ms"))
+    assert tiled_buffer(arrays) is not None
+    state = copy.deepcopy(opt_t.state)
+    assert tiled_buffer(state.get("velocities", state.get("ms"))) is None
+    resumed = OPTIMIZERS[name](tiled, learning_rate_init=0.1, state=state, **kwargs)
+    assert tiled_buffer(resumed.state.get("velocities", resumed.state.get("ms"))) is not None
+
+
+def test_tiled_buffer_needs_an_exact_tiling():
+    base = np.arange(10.0)
+    assert tiled_buffer([base[:4].reshape(2, 2), base[4:]]) is base
+    assert tiled_buffer([base[:4], base[5:]]) is None  # a gap
+    assert tiled_buffer([base[4:], base[:4]]) is None  # out of order
+    assert tiled_buffer([base[:4], base[4:9]]) is None  # does not cover it all
+    assert tiled_buffer([base[::2]]) is None  # not contiguous
+    assert tiled_buffer([np.zeros(3)]) is None  # owns its data
