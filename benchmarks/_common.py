@@ -43,29 +43,41 @@ def timed(fn):
         return time.perf_counter() - tic, result
 
 
-def side_by_side(ours, theirs, repeats):
+def side_by_side(ours, theirs, repeats, also=None):
     """Run ``ours()`` and ``theirs()`` in turn; return medians and fitted models.
+
+    ``also`` is an optional function of no arguments returning seconds (a
+    reference time, such as the floor of a network); it runs third in each
+    round, so all three see the same state of the machine.
 
     Returns
     -------
     dict with ``ours_s``, ``theirs_s`` (median seconds), ``ratio`` (median of
     the per-pair ratios ours/theirs), and the last fitted ``ours_model`` and
-    ``theirs_model``.
+    ``theirs_model``; with ``also``, ``also_s`` (median seconds) and
+    ``also_over_ours`` (median of the per-round ratios also/ours).
     """
-    t_ours, t_theirs, ratios = [], [], []
+    t_ours, t_theirs, ratios, t_also = [], [], [], []
     for _ in range(repeats):
         a, m_ours = timed(ours)
         b, m_theirs = timed(theirs)
         t_ours.append(a)
         t_theirs.append(b)
         ratios.append(a / b)
-    return {
+        if also is not None:
+            t_also.append(also())
+    out = {
         "ours_s": float(np.median(t_ours)),
         "theirs_s": float(np.median(t_theirs)),
         "ratio": float(np.median(ratios)),
         "ours_model": m_ours,
         "theirs_model": m_theirs,
     }
+    if also is not None:
+        out["also_s"] = float(np.median(t_also))
+        out["also_over_ours"] = float(np.median(np.divide(t_also, t_ours)))
+        out["also_over_theirs"] = float(np.median(np.divide(t_also, t_theirs)))
+    return out
 
 
 def print_table(rows, columns):

@@ -327,3 +327,18 @@ def test_fitted_state_is_plain_and_pickles():
     assert "_workspace" not in vars(clf)
     clone = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_init_he_scales_only_relu_layers(activation):
+    """init='he' starts relu layers with variance 2/fan_in, i.e. (fan_in +
+    fan_out)/fan_in times Glorot's; other layers are left at Glorot's."""
+    X, y = _regression(n=50, d=40)
+    kw = dict(hidden_layer_sizes=(60,), activation=activation, solver="sgd",
+              learning_rate_init=1e-12, max_iter=1, tol=None, random_state=0)
+    glorot = FeedForwardRegressor(**kw).fit(X, y)
+    he = FeedForwardRegressor(init="he", **kw).fit(X, y)
+    ratio = he.coefs_[0].std() / glorot.coefs_[0].std()
+    expected = np.sqrt((40 + 60) / 40) if activation == "relu" else 1.0
+    assert ratio == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_allclose(he.coefs_[1], glorot.coefs_[1])  # identity output

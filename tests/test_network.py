@@ -164,13 +164,18 @@ def test_sparse_input_gives_the_same_forward_and_backward():
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+@pytest.mark.parametrize("init", ["glorot", "he"])
 @pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "identity"])
-def test_init_scale_and_dtype(act):
+def test_init_scale_and_dtype(act, init):
     rng = np.random.RandomState(0)
-    coefs, intercepts = init_parameters([300, 200, 1], [act, "identity"], np.float32, rng)
+    coefs, intercepts = init_parameters(
+        [300, 200, 1], [act, "identity"], np.float32, rng, init
+    )
     assert [W.dtype for W in coefs + intercepts] == [np.float32] * 4
-    gain = np.sqrt(2) if act == "relu" else 1.0
-    bound = gain * np.sqrt(6 / 500)
+    # Glorot: √(6 / (fan_in + fan_out)); He, for relu layers: √(6 / fan_in).
+    bound = np.sqrt(6 / 300) if (init == "he" and act == "relu") else np.sqrt(6 / 500)
+    out_bound = np.sqrt(6 / 201)
+    assert np.abs(coefs[1]).max() <= out_bound  # the identity output: Glorot
     W = coefs[0]
     assert np.abs(W).max() <= bound
     # Uniform on [-r, r] has standard deviation r / √3.
