@@ -15,7 +15,7 @@ thread.
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor, wait
+import threading
 
 import numpy as np
 
@@ -50,6 +50,54 @@ def blas_threads():
     return max(1, min(max(counts, default=1), cores))
 
 
+class _Worker:
+    """A thread that runs one task at a time, handed over through two locks.
+
+    A lock released by one thread and acquired by another is the lightest
+    hand-over Python has: about half the delay of a thread pool's futures,
+    which matters when it happens once per batch.
+    """
+
+    def __init__(self, name):
+        self._go = threading.Lock()
+        self._done = threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._task = None
+        self._result = None
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while True:
+            self._go.acquire()
+            task = self._task
+            if task is None:
+                return
+            try:
+                self._result = (True, task())
+            except BaseException as exc:  # handed to the caller by result()
+                self._result = (False, exc)
+            self._done.release()
+
+    def start(self, task):
+        self._task = task
+        self._go.release()
+
+    def result(self):
+        self._done.acquire()
+        ok, value = self._result
+        self._result = None
+        if not ok:
+            raise value
+        return value
+
+    def stop(self):
+        self._task = None
+        self._go.release()
+        self._thread.join()
+
+
 class BatchThreads:
     """Run a function on blocks of a batch's rows, one block per thread.
 
@@ -60,23 +108,24 @@ class BatchThreads:
     min_rows : int, default=64
         The fewest rows a block may have: smaller batches use fewer threads.
 
-    Use as a context manager; the pool's threads end with it.
+    Use as a context manager; the threads end with it.
     """
 
     def __init__(self, n_threads, min_rows=64):
         self.n_threads = int(n_threads)
         self.min_rows = int(min_rows)
-        self._executor = ThreadPoolExecutor(
-            max_workers=max(1, self.n_threads - 1),
-            thread_name_prefix="sknn_intuition-batch",
-        )
+        self._workers = [
+            _Worker(f"sknn_intuition-batch-{i}") for i in range(1, self.n_threads)
+        ]
         self._scratch = {}
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self._executor.shutdown(wait=True)
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
         self._scratch.clear()
 
     def blocks(self, n):
@@ -85,27 +134,42 @@ class BatchThreads:
         return [(i * n // k, (i + 1) * n // k) for i in range(k)]
 
     def scratch(self, key, make):
-        """An object kept for the pool's lifetime: ``make()`` the first time."""
+        """An object kept for the threads' lifetime: ``make()`` the first time."""
         value = self._scratch.get(key)
         if value is None:
             value = self._scratch[key] = make()
         return value
 
     def run(self, fn, k):
-        """``[fn(0), ..., fn(k - 1)]``: ``fn(0)`` here, the others on the pool.
+        """``[fn(0), ..., fn(k - 1)]``: ``fn(0)`` here, the others on the threads.
 
-        The callers' floating-point error settings apply in every thread;
+        The caller's floating-point error settings apply in every thread;
         all blocks have finished when this returns or raises.
         """
+        if k - 1 > len(self._workers):
+            raise ValueError(f"{k} blocks, but only {len(self._workers) + 1} threads.")
         errors = np.geterr()
 
         def task(i):
-            with np.errstate(**errors):
-                return fn(i)
+            def run():
+                with np.errstate(**errors):
+                    return fn(i)
 
-        futures = [self._executor.submit(task, i) for i in range(1, k)]
+            return run
+
+        workers = self._workers[: k - 1]
+        for i, worker in enumerate(workers, start=1):
+            worker.start(task(i))
+        results, failure = [], None
         try:
-            first = fn(0)
-        finally:
-            wait(futures)
-        return [first, *(f.result() for f in futures)]
+            results.append(fn(0))
+        except BaseException as exc:
+            failure = exc
+        for worker in workers:  # wait for every block, even after a failure
+            try:
+                results.append(worker.result())
+            except BaseException as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return results
