@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from sknn_intuition import FeedForwardClassifier, FeedForwardRegressor
@@ -116,3 +117,45 @@ def test_large_network_fit_splits_batches_and_matches_one_thread(monkeypatch):
     assert "_batch_threads" not in vars(split)
     again = pickle.loads(pickle.dumps(split))
     np.testing.assert_array_equal(again.predict(X), split.predict(X))
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("Est", [FeedForwardRegressor, FeedForwardClassifier])
+def test_split_fits_match_one_thread_fits(monkeypatch, Est, fmt, weighted, early_stopping):
+    """Every kind of fit gives the same network with its batches split among
+    threads as on one thread (here on a network small enough to be quick,
+    with the size threshold lowered so that its batches are split)."""
+    if blas_threads() < 2:
+        pytest.skip("BLAS runs on one thread here: batches are not split")
+    import sknn_intuition._feedforward as feedforward
+
+    monkeypatch.setattr(feedforward, "_SMALL_PRODUCT", 0)
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(300, 6))
+    X[np.abs(X) < 0.7] = 0.0
+    y = X[:, 0] - X[:, 1] ** 2
+    if Est is FeedForwardClassifier:
+        y = np.digitize(y, [-1.0, 0.0])
+    X = sparse.csr_matrix(X) if fmt == "csr" else X
+    sw = rng.uniform(0.5, 2.0, size=300) if weighted else None
+    params = dict(hidden_layer_sizes=(16, 8), activation=["tanh", "relu"], solver="sgd",
+                  batch_size=128, max_iter=4, tol=None, early_stopping=early_stopping,
+                  random_state=0)
+    calls = []
+    run = BatchThreads.run
+    monkeypatch.setattr(
+        BatchThreads, "run", lambda self, fn, k: calls.append(k) or run(self, fn, k)
+    )
+    split = Est(**params).fit(X, y, sample_weight=sw)
+    split.partial_fit(X, y, sample_weight=sw)
+    assert calls and max(calls) == 2
+    calls.clear()
+    with threadpool_limits(limits=1, user_api="blas"):
+        single = Est(**params).fit(X, y, sample_weight=sw)
+        single.partial_fit(X, y, sample_weight=sw)
+    assert not calls
+    for a, b in zip(split.coefs_ + split.intercepts_, single.coefs_ + single.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(split.loss_curve_, single.loss_curve_, rtol=1e-9)
