@@ -22,11 +22,11 @@ from ._network import (
     INITS,
     Workspace,
     backward,
+    batch_loss_and_delta,
     forward,
     init_parameters,
     layer_units,
     output_loss,
-    output_loss_and_delta,
 )
 from ._optimizers import empty_like_params, tiled_buffer, tiled_copy
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
@@ -214,16 +214,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
         coefs, intercepts = params[:n_layers], params[n_layers:]
         names = self._layer_activations()
         forward(coefs, intercepts, names, X, acts)
-        per_sample = output_loss_and_delta(
-            self._loss_name(), self.out_activation_, Y, acts[-1], deltas[-1]
-        )
         # L = (1/n) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/n) ∂l_i/∂Z_i.
-        if sw is None:
-            loss = float(per_sample.sum()) / n
-            deltas[-1] *= 1.0 / n
-        else:
-            loss = float(np.dot(per_sample, sw)) / n
-            deltas[-1] *= (sw * (1.0 / n))[:, None]
+        loss = batch_loss_and_delta(
+            self._loss_name(), self.out_activation_, Y, acts[-1], deltas[-1], sw, 1.0 / n
+        )
         backward(coefs, names, X, acts, deltas, grads[:n_layers], grads[n_layers:])
         return loss
 

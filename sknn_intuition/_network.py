@@ -61,6 +61,8 @@ def _relu(Z, out=None):
     # go through in blocks of rows, so the zeros stay small.
     if out is None:
         out = np.empty_like(Z)
+    if Z.size <= _ZEROS_SIZE:  # a batch: one call, zeros of its shape
+        return np.maximum(Z, _zeros_shaped(Z.shape, Z.dtype), out=out)
     n_rows = Z.shape[0]
     row = math.prod(Z.shape[1:])
     if n_rows == 0 or row == 0:
@@ -214,9 +216,10 @@ def forward(coefs, intercepts, activations, X, acts=None):
             np.empty((X.shape[0], W.shape[1]), dtype=W.dtype) for W in coefs
         ]
     A = X
+    sparse_input = sparse.issparse(X)
     for W, b, act, out in zip(coefs, intercepts, activations, acts):
         # Z = A @ W + b, then A = g(Z), all in the output array.
-        if sparse.issparse(A):
+        if sparse_input and A is X:
             out[...] = A @ W
         else:
             np.dot(A, W, out=out)
@@ -234,11 +237,12 @@ def backward(coefs, activations, X, acts, deltas, coef_grads, intercept_grads):
     overwritten with their errors). ``coef_grads`` and ``intercept_grads``
     receive ``∂L/∂W_l`` and ``∂L/∂b_l``.
     """
+    sparse_input = sparse.issparse(X)
     for layer in range(len(coefs) - 1, -1, -1):
         D = deltas[layer]
         A_prev = X if layer == 0 else acts[layer - 1]
         # dW_l = A_{l-1}.T @ D_l ; db_l = Σ_i D_l
-        if sparse.issparse(A_prev):
+        if sparse_input and layer == 0:
             coef_grads[layer][...] = A_prev.T @ D
         else:
             np.dot(A_prev.T, D, out=coef_grads[layer])
@@ -279,6 +283,20 @@ def _zeros(size, dtype):
         zeros = _ZEROS[dtype] = np.zeros(max(size, 1 << 16), dtype=dtype)
         zeros.flags.writeable = False
     return zeros[:size]
+
+
+_ZEROS_SHAPED = {}
+
+
+def _zeros_shaped(shape, dtype):
+    # Read-only zeros of a given shape (views of one block per dtype).
+    key = (shape, np.dtype(dtype))
+    zeros = _ZEROS_SHAPED.get(key)
+    if zeros is None:
+        if len(_ZEROS_SHAPED) > 64:
+            _ZEROS_SHAPED.clear()
+        zeros = _ZEROS_SHAPED[key] = _zeros(math.prod(shape), dtype).reshape(shape)
+    return zeros
 
 
 def _clip(P):
@@ -329,3 +347,32 @@ def output_loss_and_delta(loss, out_activation, Y, P, delta):
     per_sample = output_loss(loss, out_activation, Y, P)
     np.subtract(P, Y, out=delta)
     return per_sample
+
+
+def batch_loss_and_delta(loss, out_activation, Y, P, delta, sample_weight, scale):
+    """``scale * Σ_i s_i l_i`` over the rows, and its gradient in ``delta``.
+
+    The same as :func:`output_loss_and_delta` followed by weighting each row
+    by ``sample_weight`` (None: all 1) and multiplying by ``scale`` (``1/n``
+    for the mean over a batch of ``n``), in fewer passes: the squared error
+    with no sample weights needs three operations on the output.
+    """
+    if loss == "squared_error":
+        np.subtract(P, Y, out=delta)
+        factor = scale / Y.shape[1]
+        if sample_weight is None:
+            total = float(np.vdot(delta, delta)) * factor
+            delta *= 2.0 * factor
+        else:
+            per_sample = np.einsum("ij,ij->i", delta, delta)
+            total = float(np.dot(per_sample, sample_weight)) * factor
+            delta *= (sample_weight * (2.0 * factor))[:, None]
+        if out_activation != "identity":
+            BACKWARD[out_activation](P, delta)
+        return total
+    per_sample = output_loss_and_delta(loss, out_activation, Y, P, delta)
+    if sample_weight is None:
+        delta *= scale
+        return float(per_sample.sum()) * scale
+    delta *= (sample_weight * scale)[:, None]
+    return float(np.dot(per_sample, sample_weight)) * scale

@@ -12,6 +12,7 @@ from sknn_intuition._network import (
     HIDDEN_ACTIVATIONS,
     Workspace,
     backward,
+    batch_loss_and_delta,
     forward,
     init_parameters,
     layer_units,
@@ -227,3 +228,23 @@ def test_relu_matches_the_activation_table(shape):
         inplace = Z.copy()
         assert FORWARD["relu"](inplace, out=inplace) is inplace
         np.testing.assert_array_equal(inplace, expected)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_out", [1, 3])
+@pytest.mark.parametrize("loss, out_act", OUTPUTS, ids=lambda v: str(v))
+def test_batch_loss_and_delta_is_the_scaled_weighted_sum(loss, out_act, n_out, weighted):
+    """The batch form equals the per-sample losses and errors, weighted and scaled."""
+    if out_act == "softmax" and n_out == 1:
+        pytest.skip("a softmax needs several outputs")
+    coefs, intercepts, X, Y, sw = _network(["tanh"], out_act, n_out)
+    P = forward(coefs, intercepts, ["tanh", out_act], X)[-1]
+    sw = sw if weighted else None
+    want_delta = np.empty_like(P)
+    per_sample = output_loss_and_delta(loss, out_act, Y, P, want_delta)
+    weights = np.ones(len(X)) if sw is None else sw
+    want_delta *= 0.25 * weights[:, None]
+    delta = np.empty_like(P)
+    total = batch_loss_and_delta(loss, out_act, Y, P, delta, sw, 0.25)
+    assert total == pytest.approx(0.25 * float(per_sample @ weights), rel=1e-12)
+    np.testing.assert_allclose(delta, want_delta, rtol=1e-12, atol=1e-15)

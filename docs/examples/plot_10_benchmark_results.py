@@ -44,3 +44,19 @@ plt.show()
 # The same numbers as a table (times are medians in seconds):
 columns = ["workload", "ours", "peer", "ours_s", "peer_s", "ratio", "ours_score", "peer_score"]
 pd.DataFrame(results["rows"])[columns].round(4)
+
+# %%
+# For the feed-forward networks, the rows also say how close a fit comes to
+# its **floor**: the time the bare matrix products of the same network take
+# over the same batches and epochs (forward ``A @ W`` per layer, backward
+# ``A.T @ D`` per layer and ``D @ W.T`` per hidden layer, into preallocated
+# outputs), timed in each round beside the two fits. ``floor_frac`` is the
+# floor's time over our fit's (1 would mean nothing but the products),
+# ``peer_floor_frac`` the same for scikit-learn's MLP; the GFLOP/s count the
+# multiply-adds of those products, against a 1024 × 1024 product's rate.
+network = pd.DataFrame(
+    [r for r in results["rows"] if "floor_frac" in r],
+    columns=["workload", "speedup", "floor_frac", "peer_floor_frac",
+             "ours_gflops", "peer_gflops", "matmul_gflops"],
+)
+network.round(3)
