@@ -51,6 +51,17 @@ def test_blas_threads_follows_threadpool_limits():
     assert 1 <= blas_threads() <= (os.cpu_count() or 1)
 
 
+def _two_blas_threads():
+    """BLAS on two threads for a test's fits, or skip on a one-core machine."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        pytest.skip("one core: batches are never split")
+    return threadpool_limits(limits=2, user_api="blas")
+
+
 def _hook(est, X, Y, sw, threads, tiled):
     params = est._sgd_parameters()
     assert tiled_buffer(params) is not None  # a fitted network's layout
@@ -93,8 +104,6 @@ def test_split_batch_gives_the_whole_batch_gradient(Est, kwargs, weighted, tiled
 
 
 def test_large_network_fit_splits_batches_and_matches_one_thread(monkeypatch):
-    if blas_threads() < 2:
-        pytest.skip("BLAS runs on one thread here: batches are not split")
     calls = []
     run = BatchThreads.run
     monkeypatch.setattr(
@@ -106,7 +115,8 @@ def test_large_network_fit_splits_batches_and_matches_one_thread(monkeypatch):
     # 200 rows x 200 x 200 multiply-adds per product: large enough to split.
     params = dict(hidden_layer_sizes=(200, 200), solver="sgd", learning_rate_init=0.01,
                   batch_size=200, max_iter=3, random_state=0, tol=None)
-    split = FeedForwardRegressor(**params).fit(X, y)
+    with _two_blas_threads():
+        split = FeedForwardRegressor(**params).fit(X, y)
     assert calls and all(k >= 2 for k in calls)
     calls.clear()
     with threadpool_limits(limits=1, user_api="blas"):
@@ -127,8 +137,6 @@ def test_split_fits_match_one_thread_fits(monkeypatch, Est, fmt, weighted, early
     """Every kind of fit gives the same network with its batches split among
     threads as on one thread (here on a network small enough to be quick,
     with the size threshold lowered so that its batches are split)."""
-    if blas_threads() < 2:
-        pytest.skip("BLAS runs on one thread here: batches are not split")
     import sknn_intuition._feedforward as feedforward
 
     monkeypatch.setattr(feedforward, "_SMALL_PRODUCT", 0)
@@ -148,8 +156,9 @@ def test_split_fits_match_one_thread_fits(monkeypatch, Est, fmt, weighted, early
     monkeypatch.setattr(
         BatchThreads, "run", lambda self, fn, k: calls.append(k) or run(self, fn, k)
     )
-    split = Est(**params).fit(X, y, sample_weight=sw)
-    split.partial_fit(X, y, sample_weight=sw)
+    with _two_blas_threads():
+        split = Est(**params).fit(X, y, sample_weight=sw)
+        split.partial_fit(X, y, sample_weight=sw)
     assert calls and max(calls) == 2
     calls.clear()
     with threadpool_limits(limits=1, user_api="blas"):
