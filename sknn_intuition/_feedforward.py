@@ -28,10 +28,10 @@ from ._network import (
     layer_units,
     output_loss,
 )
-from ._optimizers import empty_like_params, tiled_buffer, tiled_copy
+from ._optimizers import tiled_buffer, tiled_copy
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
-from ._threads import BatchThreads, blas_threads, one_blas_thread
+from ._threads import one_blas_thread
 
 # Below this many multiply-adds in a batch's largest matrix product, threads
 # cost more in hand-over than they save (and on a busy machine a thread
@@ -165,51 +165,6 @@ class _FeedForwardMixin(SGDTrainerMixin):
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
         n = X.shape[0]
         acts, deltas = self._buffers(n, params)
-        threads = self.__dict__.get("_batch_threads")
-        blocks = [(0, n)] if threads is None else threads.blocks(n)
-        if len(blocks) == 1:
-            return self._block_loss_and_gradients(
-                params, X, Y, sw, acts, deltas, grads, n
-            )
-        # Each thread takes a block of rows into its own gradient arrays
-        # (the first writes into grads); their sum is the batch's gradient.
-        k = len(blocks)
-        extra = threads.scratch(
-            ("grads", k),
-            lambda: [empty_like_params(params) for _ in range(k - 1)],
-        )
-        # The gradients as flat buffers, when they are (one addition each).
-        flats = threads.scratch(
-            ("flat", k, id(grads)),
-            lambda: [tiled_buffer(g) for g in (grads, *extra)],
-        )
-
-        def block(i):
-            a, b = blocks[i]
-            return self._block_loss_and_gradients(
-                params,
-                X[a:b],
-                Y[a:b],
-                None if sw is None else sw[a:b],
-                [A[a:b] for A in acts],
-                [D[a:b] for D in deltas],
-                grads if i == 0 else extra[i - 1],
-                n,
-            )
-
-        losses = threads.run(block, k)
-        if all(f is not None for f in flats):
-            for f in flats[1:]:
-                flats[0] += f
-        else:
-            for other in extra:
-                for g, o in zip(grads, other):
-                    g += o
-        return sum(losses)
-
-    def _block_loss_and_gradients(self, params, X, Y, sw, acts, deltas, grads, n):
-        # The loss and gradient of the rows X (all of a batch of n, or a
-        # block of it): (1/n) Σ_i s_i l_i over these rows, and its gradient.
         n_layers = len(params) // 2
         coefs, intercepts = params[:n_layers], params[n_layers:]
         names = self._layer_activations()
@@ -258,23 +213,16 @@ class _FeedForwardMixin(SGDTrainerMixin):
         if hasattr(self, "coefs_"):
             self._tile_parameters()
         try:
-            n_threads = 1 if largest < _SMALL_PRODUCT else blas_threads()
-            if n_threads == 1:
+            if largest < _SMALL_PRODUCT:
                 with one_blas_thread():
                     return self._sgd_fit(X, Y, sw, y_score, partial=partial)
-            # Large products: the rows of each batch are split among as many
-            # threads as BLAS would use, each with single-threaded BLAS.
-            with one_blas_thread(), BatchThreads(n_threads) as threads:
-                self._batch_threads = threads
-                return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+            return self._sgd_fit(X, Y, sw, y_score, partial=partial)
         finally:
             self.__dict__.pop("_workspace", None)
-            self.__dict__.pop("_batch_threads", None)
 
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_workspace", None)
-        state.pop("_batch_threads", None)
         return state
 
     # ---------------------------------------------------------- inspection
@@ -465,14 +413,9 @@ _NOTES_DOC = """
     per fit and reused (``np.dot(..., out=...)``, activations in place), and
     the weights and biases are views of one flat buffer, so an optimizer
     step is a few operations on the whole network. A fit's time is close to
-    that of its matrix products alone. When a batch's largest product is
-    large (4 million multiply-adds or more), the rows of each batch are
-    split among as many threads as BLAS would use, each running the forward
-    and backward pass of its block with single-threaded BLAS, and the
-    blocks' gradients are added: the elementwise steps then run in parallel
-    too. ``threadpoolctl.threadpool_limits(1)`` keeps a fit on one thread.
-    Smaller networks train on one thread, where threads cost more than they
-    save."""
+    that of its matrix products alone. Networks whose largest product per
+    batch is small (under 4 million multiply-adds) train on one BLAS
+    thread, where threads cost more than they save."""
 
 
 class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
