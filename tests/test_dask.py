@@ -24,15 +24,6 @@ wrappers = pytest.importorskip("dask_ml.wrappers", reason="dask-ml is not instal
 
 import joblib  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_blas_threads():
-    # A local dask cluster limits BLAS to one thread in this process and
-    # leaves it so; the tests after these should see the machine's threads.
-    with threadpool_limits(limits=None):
-        yield
 
 
 def _public_estimators():
