@@ -33,10 +33,10 @@ from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
 from ._threads import one_blas_thread
 
-# Below this many multiply-adds in a batch's largest matrix product, threads
-# cost more in hand-over than they save (and on a busy machine a thread
-# waiting for a core can slow a small product tenfold): such networks train
-# on one thread.
+# Below this many multiply-adds in a batch's largest matrix product, BLAS
+# threads cost more in hand-over than they save (and on a busy machine a
+# thread waiting for a core can slow a small product tenfold): such networks
+# train on one BLAS thread.
 _SMALL_PRODUCT = 4_000_000
 
 
@@ -210,8 +210,8 @@ class _FeedForwardMixin(SGDTrainerMixin):
         batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
         units = layer_units(n_features, self._hidden_sizes(), Y.shape[1])
         largest = batch * max(a * b for a, b in zip(units[:-1], units[1:]))
-        if hasattr(self, "coefs_"):
-            self._tile_parameters()
+        if hasattr(self, "coefs_") and (partial or self.warm_start):
+            self._tile_parameters()  # training continues from these arrays
         try:
             if largest < _SMALL_PRODUCT:
                 with one_blas_thread():

@@ -13,6 +13,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.class_weight import compute_class_weight
 
 from sknn_intuition import FeedForwardClassifier, FeedForwardRegressor
+from sknn_intuition._optimizers import tiled_buffer
 
 SK_ACTIVATION = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
 
@@ -342,3 +343,19 @@ def test_init_he_scales_only_relu_layers(activation):
     expected = np.sqrt((40 + 60) / 40) if activation == "relu" else 1.0
     assert ratio == pytest.approx(expected, rel=1e-6)
     np.testing.assert_allclose(he.coefs_[1], glorot.coefs_[1])  # identity output
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_training_continues_the_same_after_pickling(solver):
+    """A pickled network holds separate arrays; partial_fit lays them out in
+    one buffer again and takes the same steps as the network never pickled."""
+    X, y = _regression(n=60)
+    net = FeedForwardRegressor(hidden_layer_sizes=(6, 4), solver=solver,
+                               learning_rate_init=0.01, random_state=0)
+    net.partial_fit(X, y)
+    again = pickle.loads(pickle.dumps(net))
+    net.partial_fit(X, y)
+    again.partial_fit(X, y)
+    for a, b in zip(net.coefs_ + net.intercepts_, again.coefs_ + again.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert tiled_buffer(again.coefs_ + again.intercepts_) is not None
