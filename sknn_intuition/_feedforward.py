@@ -9,6 +9,7 @@ in :mod:`._sgd`; this module says which loss sits on which output.
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -20,13 +21,17 @@ from ._base import (
 from ._network import (
     HIDDEN_ACTIVATIONS,
     INITS,
+    StackedWorkspace,
     Workspace,
     backward,
+    backward_stacked,
     batch_loss_and_delta,
     forward,
+    forward_stacked,
     init_parameters,
     layer_units,
     output_loss,
+    stacked_layers,
 )
 from ._optimizers import tiled_buffer, tiled_copy
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
@@ -135,52 +140,74 @@ class _FeedForwardMixin(SGDTrainerMixin):
         self.n_outputs_ = int(n_outputs)
 
     def _sgd_parameters(self):
-        return self.coefs_ + self.intercepts_
+        # Alternating W_1, b_1, W_2, b_2, ...: laid out in one buffer in this
+        # order, each layer's weights and biases form one block [W_l; b_l]
+        # (see _network.stacked_layers).
+        return [p for layer in zip(self.coefs_, self.intercepts_) for p in layer]
 
     def _tile_parameters(self):
         # Lay the weights and biases out as views of one flat buffer, so an
         # optimizer step is a few vector operations on the whole network
-        # (see _optimizers). A pickled or cloned network holds separate
-        # arrays; training it again lays them out anew.
+        # (see _optimizers) and the biases ride in the matrix products (see
+        # _network.stacked_layers). A pickled or cloned network holds
+        # separate arrays; training it again lays them out anew.
         params = self._sgd_parameters()
         if tiled_buffer(params) is None:
             params = tiled_copy(params)
-            n = len(self.coefs_)
-            self.coefs_, self.intercepts_ = params[:n], params[n:]
+            self.coefs_, self.intercepts_ = params[0::2], params[1::2]
 
     def _sgd_penalized(self):
         # The penalty applies to the weights, not to the biases.
-        return [True] * len(self.coefs_) + [False] * len(self.intercepts_)
+        return [True, False] * len(self.coefs_)
 
-    def _buffers(self, n, params):
-        # The batch arrays are scratch space, not fitted state: they live in
-        # a Workspace for the duration of a fit (see _fit) and are dropped
-        # after it, and by __getstate__.
-        ws = self.__dict__.get("_workspace")
-        units = [params[0].shape[0], *(W.shape[1] for W in params[: len(params) // 2])]
-        if ws is None or ws.units != units or ws.dtype != params[0].dtype:
-            ws = self._workspace = Workspace(units, params[0].dtype)
-        return ws.buffers(n)
+    def _scratch(self, params, grads):
+        # The batch arrays are scratch space, not fitted state: they live for
+        # the duration of a fit (see _run_trainer) and are dropped after it,
+        # and by __getstate__. The trainer passes the same lists at every
+        # step, so what is worked out from them is kept for the lists last
+        # seen.
+        scratch = self.__dict__.get("_workspace")
+        if scratch is None or scratch["params"] is not params or scratch["grads"] is not grads:
+            coefs = params[0::2]
+            units = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
+            blocks = stacked_layers(params)
+            block_grads = stacked_layers(grads) if blocks is not None else None
+            old = scratch or {}
+            scratch = self._workspace = {
+                "params": params,
+                "grads": grads,
+                "units": units,
+                "blocks": blocks if block_grads is not None else None,
+                "block_grads": block_grads,
+            }
+            for kind, cls in (("plain", Workspace), ("stacked", StackedWorkspace)):
+                ws = old.get(kind)
+                same = ws is not None and ws.units == units and ws.dtype == coefs[0].dtype
+                scratch[kind] = ws if same else cls(units, coefs[0].dtype)
+        return scratch
 
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
         n = X.shape[0]
-        acts, deltas = self._buffers(n, params)
-        n_layers = len(params) // 2
-        coefs, intercepts = params[:n_layers], params[n_layers:]
+        scratch = self._scratch(params, grads)
         names = self._layer_activations()
-        forward(coefs, intercepts, names, X, acts)
         # L = (1/n) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/n) ∂l_i/∂Z_i.
-        loss = batch_loss_and_delta(
-            self._loss_name(), self.out_activation_, Y, acts[-1], deltas[-1], sw, 1.0 / n
-        )
-        backward(coefs, names, X, acts, deltas, grads[:n_layers], grads[n_layers:])
+        loss_args = (self._loss_name(), self.out_activation_, Y)
+        if scratch["blocks"] is not None and not sparse.issparse(X):
+            X1, acts, deltas = scratch["stacked"].buffers(n)
+            X1[:, :-1] = X
+            forward_stacked(scratch["blocks"], names, X1, acts)
+            loss = batch_loss_and_delta(*loss_args, acts[-1], deltas[-1], sw, 1.0 / n)
+            backward_stacked(scratch["blocks"], names, X1, acts, deltas, scratch["block_grads"])
+            return loss
+        acts, deltas = scratch["plain"].buffers(n)
+        coefs = params[0::2]
+        forward(coefs, params[1::2], names, X, acts)
+        loss = batch_loss_and_delta(*loss_args, acts[-1], deltas[-1], sw, 1.0 / n)
+        backward(coefs, names, X, acts, deltas, grads[0::2], grads[1::2])
         return loss
 
     def _sgd_loss(self, params, X, Y, sw):
-        n_layers = len(params) // 2
-        P = forward(
-            params[:n_layers], params[n_layers:], self._layer_activations(), X
-        )[-1]
+        P = forward(params[0::2], params[1::2], self._layer_activations(), X)[-1]
         per_sample = output_loss(self._loss_name(), self.out_activation_, Y, P)
         if sw is None:
             return float(per_sample.mean())

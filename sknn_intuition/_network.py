@@ -33,6 +33,7 @@ from scipy import sparse
 from scipy.special import xlogy
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._optimizers import tiled_buffer
 
 # The activations a hidden layer may use: every entry of the table but the
 # step, whose derivative is zero almost everywhere (nothing to backpropagate).
@@ -252,8 +253,140 @@ def backward(coefs, activations, X, acts, deltas, coef_grads, intercept_grads):
         if layer > 0:
             # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1})
             D_prev = deltas[layer - 1]
-            np.dot(D, coefs[layer].T, out=D_prev)
+            _times_transpose(D, coefs[layer], D_prev)
             BACKWARD[activations[layer - 1]](acts[layer - 1], D_prev)
+
+
+def _times_transpose(D, W, out):
+    # out = D @ W.T
+    return _product(D, W.T, out)
+
+
+def _product(a, b, out):
+    # out = a @ b, by np.dot where the operands are contiguous (it hands
+    # thin products, such as an outer product with one output unit, to BLAS
+    # where np.matmul does not, and they run several times faster), by
+    # np.matmul where one is a strided view (which np.dot would copy first).
+    if out.flags.c_contiguous and _contiguous(a) and _contiguous(b):
+        return np.dot(a, b, out=out)
+    return np.matmul(a, b, out=out)
+
+
+def _contiguous(a):
+    flags = a.flags
+    return flags.c_contiguous or flags.f_contiguous
+
+
+# --------------------------------------------------- the bias as a weight
+#
+# A neuron's bias is the weight of an input that is always 1. Training lays
+# each layer's weights and biases out as one block ``[W_l; b_l]`` of shape
+# ``(fan_in + 1, fan_out)`` (the biases as its last row) and gives every
+# layer's input a last column of ones: then ``[A, 1] @ [W; b] = A @ W + b``
+# and ``[A, 1].T @ D = [dW; db]``, so the biases ride along in the matrix
+# products instead of costing a pass of their own over each batch.
+
+
+def stacked_layers(params):
+    """The blocks ``[W_l; b_l]`` of parameters laid out as ``[W_1, b_1, W_2, ...]``.
+
+    ``params`` (weights and biases, alternating) must tile one flat buffer in
+    that order (see :func:`._optimizers.tiled_buffer`); the blocks are views
+    of it, so writing to them writes the weights and biases. Returns None
+    when the arrays are not laid out so.
+    """
+    flat = tiled_buffer(params)
+    if flat is None or len(params) % 2:
+        return None
+    blocks, start = [], 0
+    for W, b in zip(params[0::2], params[1::2]):
+        if W.ndim != 2 or b.shape != W.shape[1:]:
+            return None
+        fan_in, fan_out = W.shape
+        stop = start + (fan_in + 1) * fan_out
+        blocks.append(flat[start:stop].reshape(fan_in + 1, fan_out))
+        start = stop
+    return blocks
+
+
+class StackedWorkspace:
+    """Batch arrays for :func:`forward_stacked` and :func:`backward_stacked`.
+
+    ``buffers(n)`` returns ``(X1, acts, deltas)``: the input with a last
+    column of ones, ``(n, n_features + 1)``; for each hidden layer an
+    ``(n, units + 1)`` array for its activations (last column ones) and one
+    for its error (last column unused); for the output layer ``(n, units)``
+    arrays. Made once per batch size and reused.
+    """
+
+    def __init__(self, units, dtype, max_sizes=4):
+        self.units = list(units)
+        self.dtype = np.dtype(dtype)
+        self.max_sizes = max_sizes
+        self._by_size = {}
+
+    def buffers(self, n):
+        bufs = self._by_size.get(n)
+        if bufs is None:
+            if len(self._by_size) >= self.max_sizes:
+                self._by_size.clear()
+            widths = [u + 1 for u in self.units[:-1]] + [self.units[-1]]
+            X1, *acts = [np.empty((n, w), dtype=self.dtype) for w in widths]
+            deltas = [np.empty((n, w), dtype=self.dtype) for w in widths[1:]]
+            for A in [X1, *acts[:-1]]:
+                A[:, -1] = 1
+            bufs = self._by_size[n] = (X1, acts, deltas)
+        return bufs
+
+
+def forward_stacked(blocks, activations, X1, acts):
+    """:func:`forward` with the biases inside the blocks ``[W_l; b_l]``.
+
+    ``X1`` and ``acts`` come from :meth:`StackedWorkspace.buffers`, with the
+    batch in ``X1[:, :-1]``. Fills ``acts`` (the hidden layers' last columns
+    stay ones) and returns them.
+    """
+    A = X1
+    last = len(blocks) - 1
+    for layer, (Wb, act, out) in enumerate(zip(blocks, activations, acts)):
+        if layer == last:
+            _product(A, Wb, out)
+            FORWARD[act](out, out=out)
+            break
+        Z = out[:, :-1]
+        _product(A, Wb, Z)
+        if act == "relu":
+            # On the whole array, ones column included (relu(1) = 1): one
+            # pass over contiguous memory.
+            _relu(out, out=out)
+        elif act != "identity":
+            FORWARD[act](Z, out=Z)
+        A = out
+    return acts
+
+
+def backward_stacked(blocks, activations, X1, acts, deltas, block_grads):
+    """:func:`backward` with the biases inside the blocks ``[W_l; b_l]``.
+
+    ``deltas[-1]`` holds ``∂L/∂Z_L``; ``block_grads[l]`` (shaped like
+    ``blocks[l]``) receives ``[∂L/∂W_l; ∂L/∂b_l]``.
+    """
+    last = len(blocks) - 1
+    for layer in range(last, -1, -1):
+        D = deltas[layer] if layer == last else deltas[layer][:, :-1]
+        A_prev = X1 if layer == 0 else acts[layer - 1]
+        # [A, 1].T @ D = [A.T @ D; Σ_i D]: both gradients in one product.
+        _product(A_prev.T, D, block_grads[layer])
+        if layer > 0:
+            # The whole width: the last column gets D @ b_l, never read.
+            D_prev = deltas[layer - 1]
+            _times_transpose(D, blocks[layer], D_prev)
+            act = activations[layer - 1]
+            if act == "relu":
+                # The ones column passes the mask; its garbage stays unread.
+                _relu_derivative(acts[layer - 1], D_prev)
+            else:
+                BACKWARD[act](acts[layer - 1][:, :-1], D_prev[:, :-1])
 
 
 _ONES = {}

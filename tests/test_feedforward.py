@@ -13,7 +13,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.class_weight import compute_class_weight
 
 from sknn_intuition import FeedForwardClassifier, FeedForwardRegressor
-from sknn_intuition._optimizers import tiled_buffer
+from sknn_intuition._optimizers import empty_like_params, tiled_buffer
 
 SK_ACTIVATION = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
 
@@ -99,9 +99,18 @@ def test_one_sgd_step_agrees_with_mlp_classifier(n_classes):
 def _fd_check(est, X, Y, sw, h=1e-6):
     """The estimator's own hook against finite differences of its objective."""
     params = est._sgd_parameters()
-    grads = [np.empty_like(p) for p in params]
+    assert tiled_buffer(params) is not None  # as training leaves them
+    # Gradients laid out in one buffer like the parameters (the path training
+    # takes, biases inside the matrix products), and as separate arrays.
+    grads = empty_like_params(params)
+    separate = [np.empty_like(p) for p in params]
     loss = est._sgd_loss_and_gradients(params, X, Y, sw, grads)
+    assert est._workspace["blocks"] is not None  # the stacked path ran
     assert loss == pytest.approx(est._sgd_loss(params, X, Y, sw), rel=1e-12)
+    assert est._sgd_loss_and_gradients(params, X, Y, sw, separate) == pytest.approx(loss)
+    assert est._workspace["blocks"] is None  # the plain one
+    for g, g_sep in zip(grads, separate):
+        np.testing.assert_allclose(g, g_sep, rtol=1e-12, atol=1e-15)
     for p, g in zip(params, grads):
         for idx in list(np.ndindex(p.shape))[:12]:
             old = p[idx]
@@ -358,4 +367,4 @@ def test_training_continues_the_same_after_pickling(solver):
     again.partial_fit(X, y)
     for a, b in zip(net.coefs_ + net.intercepts_, again.coefs_ + again.intercepts_):
         np.testing.assert_array_equal(a, b)
-    assert tiled_buffer(again.coefs_ + again.intercepts_) is not None
+    assert tiled_buffer(again._sgd_parameters()) is not None

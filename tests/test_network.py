@@ -10,16 +10,21 @@ from scipy.special import expit
 from sknn_intuition._losses import LOSS_FUNCTIONS
 from sknn_intuition._network import (
     HIDDEN_ACTIVATIONS,
+    StackedWorkspace,
     Workspace,
     backward,
+    backward_stacked,
     batch_loss_and_delta,
     forward,
+    forward_stacked,
     init_parameters,
     layer_units,
     output_loss,
     output_loss_and_delta,
     softmax,
+    stacked_layers,
 )
+from sknn_intuition._optimizers import tiled_copy
 
 # (loss, output activation) pairs a network uses.
 OUTPUTS = [
@@ -101,6 +106,60 @@ def test_backward_matches_finite_differences(hidden, loss, out_act):
     expected = _finite_differences(coefs, intercepts, acts, loss, X, Y, sw)
     for got, want in zip([*gW, *gb], expected):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8)
+
+
+def _stacked_gradients(coefs, intercepts, acts, loss, X, Y, sw, n_rows=None):
+    # The same network with its weights and biases laid out as blocks
+    # [W_l; b_l] of one buffer, run through the stacked forward and backward.
+    params = tiled_copy([p for layer in zip(coefs, intercepts) for p in layer])
+    grads = tiled_copy(params, fill=False)
+    blocks, block_grads = stacked_layers(params), stacked_layers(grads)
+    units = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
+    ws = StackedWorkspace(units, X.dtype)
+    X1, A, D = ws.buffers(X.shape[0])
+    X1[:, :-1] = X
+    forward_stacked(blocks, acts, X1, A)
+    output_loss_and_delta(loss, acts[-1], Y, A[-1], D[-1])
+    D[-1] *= (sw / X.shape[0])[:, None]
+    backward_stacked(blocks, acts, X1, A, D, block_grads)
+    # The ones columns survive both passes.
+    for ones in [X1, *A[:-1]]:
+        assert (ones[:, -1] == 1).all()
+    return A, grads[0::2], grads[1::2]
+
+
+@pytest.mark.parametrize("hidden", [[a, a] for a in HIDDEN_ACTIVATIONS]
+                         + [["relu", "tanh", "sigmoid"], ["identity", "relu"], []],
+                         ids=lambda h: "-".join(h) or "none")
+@pytest.mark.parametrize("loss, out_act", OUTPUTS, ids=lambda v: str(v))
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_stacked_layers_give_the_same_forward_and_backward(hidden, loss, out_act, n_out):
+    """Biases as the weights of a column of ones: the same numbers."""
+    if out_act == "softmax" and n_out == 1:
+        pytest.skip("a softmax needs several outputs")
+    coefs, intercepts, X, Y, sw = _network(hidden, out_act, n_out=n_out)
+    acts = [*hidden, out_act]
+    A, gW, gb = _stacked_gradients(coefs, intercepts, acts, loss, X, Y, sw)
+    for got, want in zip(A, forward(coefs, intercepts, acts, X)):
+        assert got.shape[1] in (want.shape[1], want.shape[1] + 1)
+        np.testing.assert_allclose(got[:, : want.shape[1]], want, rtol=1e-13)
+    want_W, want_b = _gradients(coefs, intercepts, acts, loss, X, Y, sw)
+    for got, want in zip([*gW, *gb], [*want_W, *want_b]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_stacked_layers_are_views_of_the_weights_and_biases():
+    coefs, intercepts, _, _, _ = _network(["relu"], "identity")
+    params = tiled_copy([coefs[0], intercepts[0], coefs[1], intercepts[1]])
+    blocks = stacked_layers(params)
+    assert [b.shape for b in blocks] == [(5, 5), (6, 3)]
+    np.testing.assert_array_equal(blocks[1][:-1], coefs[1])
+    np.testing.assert_array_equal(blocks[1][-1], intercepts[1])
+    blocks[0][-1, 2] = 7.0  # writing a block writes the bias
+    assert params[1][2] == 7.0
+    # Separate arrays, or a layout not alternating weights and biases: None.
+    assert stacked_layers([coefs[0], intercepts[0]]) is None
+    assert stacked_layers(tiled_copy([*coefs, *intercepts])) is None
 
 
 def test_no_hidden_layer_is_a_linear_model():
