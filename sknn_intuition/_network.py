@@ -312,11 +312,12 @@ def stacked_layers(params):
 class StackedWorkspace:
     """Batch arrays for :func:`forward_stacked` and :func:`backward_stacked`.
 
-    ``buffers(n)`` returns ``(X1, acts, deltas)``: the input with a last
+    ``buffers(n)`` returns ``(X1, acts, delta)``: the input with a last
     column of ones, ``(n, n_features + 1)``; for each hidden layer an
-    ``(n, units + 1)`` array for its activations (last column ones) and one
-    for its error (last column unused); for the output layer ``(n, units)``
-    arrays. Made once per batch size and reused.
+    ``(n, units + 1)`` array for its activations, last column ones (the
+    backward pass overwrites the rest with the layer's error); for the
+    output layer ``(n, units)`` arrays for its activations and its error.
+    Made once per batch size and reused.
     """
 
     def __init__(self, units, dtype, max_sizes=4):
@@ -332,10 +333,10 @@ class StackedWorkspace:
                 self._by_size.clear()
             widths = [u + 1 for u in self.units[:-1]] + [self.units[-1]]
             X1, *acts = [np.empty((n, w), dtype=self.dtype) for w in widths]
-            deltas = [np.empty((n, w), dtype=self.dtype) for w in widths[1:]]
             for A in [X1, *acts[:-1]]:
                 A[:, -1] = 1
-            bufs = self._by_size[n] = (X1, acts, deltas)
+            delta = np.empty_like(acts[-1])
+            bufs = self._by_size[n] = (X1, acts, delta)
         return bufs
 
 
@@ -365,28 +366,60 @@ def forward_stacked(blocks, activations, X1, acts):
     return acts
 
 
-def backward_stacked(blocks, activations, X1, acts, deltas, block_grads):
+def backward_stacked(blocks, activations, X1, acts, delta, block_grads):
     """:func:`backward` with the biases inside the blocks ``[W_l; b_l]``.
 
-    ``deltas[-1]`` holds ``∂L/∂Z_L``; ``block_grads[l]`` (shaped like
-    ``blocks[l]``) receives ``[∂L/∂W_l; ∂L/∂b_l]``.
+    ``delta`` holds ``∂L/∂Z_L``; ``block_grads[l]`` (shaped like
+    ``blocks[l]``) receives ``[∂L/∂W_l; ∂L/∂b_l]``. Each hidden layer's
+    error is written over its activations, once the gradient that needs
+    them is computed (the ones columns are kept): a batch then needs half
+    the memory, and more of it stays in the cache.
     """
-    last = len(blocks) - 1
-    for layer in range(last, -1, -1):
-        D = deltas[layer] if layer == last else deltas[layer][:, :-1]
+    D = delta
+    for layer in range(len(blocks) - 1, -1, -1):
         A_prev = X1 if layer == 0 else acts[layer - 1]
         # [A, 1].T @ D = [A.T @ D; Σ_i D]: both gradients in one product.
         _product(A_prev.T, D, block_grads[layer])
-        if layer > 0:
-            # The whole width: the last column gets D @ b_l, never read.
-            D_prev = deltas[layer - 1]
-            _times_transpose(D, blocks[layer], D_prev)
-            act = activations[layer - 1]
-            if act == "relu":
-                # The ones column passes the mask; its garbage stays unread.
-                _relu_derivative(acts[layer - 1], D_prev)
+        if layer == 0:
+            break
+        # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1}), into A_{l-1}'s array; g' is
+        # read off A_{l-1} first.
+        act = activations[layer - 1]
+        W_T = blocks[layer][:-1].T
+        D_prev = A_prev[:, :-1]
+        if act == "relu":
+            # The whole width: the ones column passes the mask and stays 1.
+            mask = A_prev > 0
+            if D.shape[1] == 1:
+                # One output unit: D @ W.T is the outer product d w.T, and
+                # masked it is [A > 0] w.T with rows scaled by d.
+                np.multiply(mask[:, :-1], W_T, out=D_prev)
+                D_prev *= D
             else:
-                BACKWARD[act](acts[layer - 1][:, :-1], D_prev[:, :-1])
+                _times_transpose_into(D, W_T, D_prev)
+                np.multiply(A_prev, mask, out=A_prev)
+        else:
+            slope = None if act == "identity" else _SLOPE[act](D_prev)
+            _times_transpose_into(D, W_T, D_prev)
+            if slope is not None:
+                D_prev *= slope
+        D = D_prev
+
+
+def _times_transpose_into(D, W_T, out):
+    # out = D @ W_T into a strided view: np.matmul, except for one output
+    # unit, where the outer product is a broadcast multiplication (np.matmul
+    # does not hand a product with inner size 1 to BLAS, and is slow).
+    if D.shape[1] == 1:
+        return np.multiply(D, W_T, out=out)
+    return np.matmul(D, W_T, out=out)
+
+
+# g'(z) in terms of A = g(z), as a new array: sigmoid A (1 - A), tanh 1 - A².
+_SLOPE = {
+    "sigmoid": lambda A: A * (1 - A),
+    "tanh": lambda A: 1 - np.square(A),
+}
 
 
 _ONES = {}

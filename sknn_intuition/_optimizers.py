@@ -123,7 +123,9 @@ class SGDOptimizer:
         p += v                                   # classical momentum
         p += momentum * v - learning_rate * g    # Nesterov's momentum
 
-    With ``momentum=0`` this is plain ``p -= learning_rate * g``.
+    With ``momentum=0`` this is plain ``p -= learning_rate * g``. The state
+    keeps ``momentum * v`` under ``'velocities'`` (with the momentum under
+    ``'momentum'``), which saves a pass over the parameters per step.
 
     Parameters
     ----------
@@ -168,6 +170,12 @@ class SGDOptimizer:
                 state["velocities"] = zeros_like_params(params)
             else:
                 state["velocities"] = _like_params(state["velocities"], params)
+                # They are kept times the momentum they were saved with.
+                saved = state.get("momentum", self.momentum)
+                if saved and saved != self.momentum:
+                    for u in state["velocities"]:
+                        u *= self.momentum / saved
+            state["momentum"] = self.momentum
         self.state = state
         self._flat = _FlatCache()
 
@@ -185,17 +193,19 @@ class SGDOptimizer:
                 p += g
             return
         mu = self.momentum
+        # The state holds u = mu v, the velocity times the momentum, rather
+        # than v: then a step is five passes over the parameters, not six.
         params, grads, vels = self._flat(params, grads, self.state["velocities"])
-        for p, g, v in zip(params, grads, vels):
+        for p, g, u in zip(params, grads, vels):
             g *= -lr  # g now holds -lr * grad
-            v *= mu
-            v += g  # v = mu v - lr grad
+            u += g  # u = mu v - lr grad: the new velocity v'
             if self.nesterov:
                 p += g
-                # g is free now: hold mu v in it instead of a temporary.
-                p += np.multiply(v, mu, out=g)  # p += mu v - lr grad
+                u *= mu  # u = mu v', for the next step
+                p += u  # p += mu v' - lr grad
             else:
-                p += v
+                p += u  # p += v'
+                u *= mu
 
     def iteration_ends(self, time_step):
         """Called after each epoch with the number of samples seen so far."""

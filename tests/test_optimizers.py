@@ -41,6 +41,24 @@ def test_momentum_matches_textbook(nesterov):
         np.testing.assert_allclose(p[0], q)
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_changed_between_calls_keeps_the_velocity(nesterov):
+    """partial_fit with a new momentum: the velocity so far carries over."""
+    lr = 0.1
+    p = [np.array([0.0, 10.0])]
+    q, v = p[0].copy(), np.zeros(2)
+    state = None
+    for mu in [0.5, 0.5, 0.9, 0.9, 0.2]:
+        opt = SGDOptimizer(p, learning_rate_init=lr, momentum=mu, nesterov=nesterov,
+                           state=state)
+        g = q - 3.0
+        v = mu * v - lr * g
+        q = q + (mu * v - lr * g if nesterov else v)
+        opt.update_params(p, _quadratic_grads(p))
+        np.testing.assert_allclose(p[0], q)
+        state = opt.state
+
+
 def test_adam_matches_textbook():
     lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
     p = [np.array([0.0, 10.0])]
