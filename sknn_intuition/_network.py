@@ -382,37 +382,22 @@ def backward_stacked(blocks, activations, X1, acts, delta, block_grads):
         _product(A_prev.T, D, block_grads[layer])
         if layer == 0:
             break
-        # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1}), into A_{l-1}'s array; g' is
-        # read off A_{l-1} first.
+        # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1}), into A_{l-1}'s array, whole
+        # (contiguous) width: the ones column gets D_l @ b_l, and is set back
+        # to ones after. g' is read off A_{l-1} first.
         act = activations[layer - 1]
-        W_T = blocks[layer][:-1].T
-        D_prev = A_prev[:, :-1]
         if act == "relu":
-            # The whole width: the ones column passes the mask and stays 1.
             mask = A_prev > 0
-            if D.shape[1] == 1:
-                # One output unit: D @ W.T is the outer product d w.T, and
-                # masked it is [A > 0] w.T with rows scaled by d.
-                np.multiply(mask[:, :-1], W_T, out=D_prev)
-                D_prev *= D
-            else:
-                _times_transpose_into(D, W_T, D_prev)
-                np.multiply(A_prev, mask, out=A_prev)
+            _times_transpose(D, blocks[layer], A_prev)
+            np.multiply(A_prev, mask, out=A_prev)
+        elif act == "identity":
+            _times_transpose(D, blocks[layer], A_prev)
         else:
-            slope = None if act == "identity" else _SLOPE[act](D_prev)
-            _times_transpose_into(D, W_T, D_prev)
-            if slope is not None:
-                D_prev *= slope
-        D = D_prev
-
-
-def _times_transpose_into(D, W_T, out):
-    # out = D @ W_T into a strided view: np.matmul, except for one output
-    # unit, where the outer product is a broadcast multiplication (np.matmul
-    # does not hand a product with inner size 1 to BLAS, and is slow).
-    if D.shape[1] == 1:
-        return np.multiply(D, W_T, out=out)
-    return np.matmul(D, W_T, out=out)
+            slope = _SLOPE[act](A_prev[:, :-1])
+            _times_transpose(D, blocks[layer], A_prev)
+            A_prev[:, :-1] *= slope
+        A_prev[:, -1] = 1
+        D = A_prev[:, :-1]
 
 
 # g'(z) in terms of A = g(z), as a new array: sigmoid A (1 - A), tanh 1 - A².
