@@ -186,7 +186,12 @@ class _FeedForwardMixin(SGDTrainerMixin):
                 scratch[kind] = ws if same else cls(units, coefs[0].dtype)
         return scratch
 
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
+    # The gradients come out of one chain of products from the output error:
+    # scaling that error by the optimizer's -learning rate scales them all,
+    # and saves the optimizer a pass over the whole network.
+    _sgd_prescaled_gradients = True
+
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, grad_scale=1.0):
         n = X.shape[0]
         scratch = self._scratch(params, grads)
         names = self._layer_activations()
@@ -196,13 +201,17 @@ class _FeedForwardMixin(SGDTrainerMixin):
             X1, acts, delta = scratch["stacked"].buffers(n)
             X1[:, :-1] = X
             forward_stacked(scratch["blocks"], names, X1, acts)
-            loss = batch_loss_and_delta(*loss_args, acts[-1], delta, sw, 1.0 / n)
+            loss = batch_loss_and_delta(
+                *loss_args, acts[-1], delta, sw, 1.0 / n, grad_scale
+            )
             backward_stacked(scratch["blocks"], names, X1, acts, delta, scratch["block_grads"])
             return loss
         acts, deltas = scratch["plain"].buffers(n)
         coefs = params[0::2]
         forward(coefs, params[1::2], names, X, acts)
-        loss = batch_loss_and_delta(*loss_args, acts[-1], deltas[-1], sw, 1.0 / n)
+        loss = batch_loss_and_delta(
+            *loss_args, acts[-1], deltas[-1], sw, 1.0 / n, grad_scale
+        )
         backward(coefs, names, X, acts, deltas, grads[0::2], grads[1::2])
         return loss
 

@@ -500,30 +500,34 @@ def output_loss_and_delta(loss, out_activation, Y, P, delta):
     return per_sample
 
 
-def batch_loss_and_delta(loss, out_activation, Y, P, delta, sample_weight, scale):
+def batch_loss_and_delta(
+    loss, out_activation, Y, P, delta, sample_weight, scale, grad_scale=1.0
+):
     """``scale * Σ_i s_i l_i`` over the rows, and its gradient in ``delta``.
 
     The same as :func:`output_loss_and_delta` followed by weighting each row
     by ``sample_weight`` (None: all 1) and multiplying by ``scale`` (``1/n``
     for the mean over a batch of ``n``), in fewer passes: the squared error
-    with no sample weights needs three operations on the output.
+    with no sample weights needs three operations on the output. With
+    ``grad_scale``, ``delta`` (and so every gradient backpropagated from it)
+    is multiplied by it too; the loss returned is not.
     """
     if loss == "squared_error":
         np.subtract(P, Y, out=delta)
         factor = scale / Y.shape[1]
         if sample_weight is None:
             total = float(np.vdot(delta, delta)) * factor
-            delta *= 2.0 * factor
+            delta *= 2.0 * factor * grad_scale
         else:
             per_sample = np.einsum("ij,ij->i", delta, delta)
             total = float(np.dot(per_sample, sample_weight)) * factor
-            delta *= (sample_weight * (2.0 * factor))[:, None]
+            delta *= (sample_weight * (2.0 * factor * grad_scale))[:, None]
         if out_activation != "identity":
             BACKWARD[out_activation](P, delta)
         return total
     per_sample = output_loss_and_delta(loss, out_activation, Y, P, delta)
     if sample_weight is None:
-        delta *= scale
+        delta *= scale * grad_scale
         return float(per_sample.sum()) * scale
-    delta *= (sample_weight * scale)[:, None]
+    delta *= (sample_weight * (scale * grad_scale))[:, None]
     return float(np.dot(per_sample, sample_weight)) * scale

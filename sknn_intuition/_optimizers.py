@@ -183,13 +183,27 @@ class SGDOptimizer:
     def learning_rate(self):
         return self.state["learning_rate"]
 
-    def update_params(self, params, grads):
-        """Apply one step in place; ``grads`` are used as scratch space."""
+    @property
+    def gradient_scale(self):
+        """The factor, ``-learning_rate``, this optimizer applies to gradients first.
+
+        Whoever computes the gradients may apply it instead (saving a pass
+        over them) and say so with ``update_params(..., prescaled=True)``.
+        """
+        return -self.state["learning_rate"]
+
+    def update_params(self, params, grads, prescaled=False):
+        """Apply one step in place; ``grads`` are used as scratch space.
+
+        With ``prescaled`` the gradients come already multiplied by
+        :attr:`gradient_scale`.
+        """
         lr = self.state["learning_rate"]
         if self.momentum == 0:
             params, grads = self._flat(params, grads)
             for p, g in zip(params, grads):
-                g *= -lr
+                if not prescaled:
+                    g *= -lr
                 p += g
             return
         mu = self.momentum
@@ -197,7 +211,8 @@ class SGDOptimizer:
         # than v: then a step is five passes over the parameters, not six.
         params, grads, vels = self._flat(params, grads, self.state["velocities"])
         for p, g, u in zip(params, grads, vels):
-            g *= -lr  # g now holds -lr * grad
+            if not prescaled:
+                g *= -lr  # g now holds -lr * grad
             u += g  # u = mu v - lr grad: the new velocity v'
             if self.nesterov:
                 p += g
@@ -275,7 +290,12 @@ class AdamOptimizer:
     def learning_rate(self):
         return self.state["learning_rate"]
 
-    def update_params(self, params, grads):
+    # Adam's step is not linear in the gradient: it takes them as they are.
+    gradient_scale = None
+
+    def update_params(self, params, grads, prescaled=False):
+        if prescaled:
+            raise ValueError("Adam takes gradients as they are, not prescaled.")
         s = self.state
         s["t"] += 1
         t = s["t"]

@@ -144,25 +144,29 @@ def _take(A, rows):
     return A.take(rows, axis=0)
 
 
-def _penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, grads):
+def _penalty_value_and_gradient(
+    penalty, alpha, l1_ratio, params, penalized, grads, grad_scale=1.0
+):
     """Add ``alpha * R(w)``'s gradient to ``grads``; return ``alpha * R(w)``.
 
     ``R`` is ``½‖w‖²`` (l2), ``‖w‖₁`` (l1) or
-    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet).
+    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet). With
+    ``grad_scale`` the gradient added is multiplied by it, like ``grads``.
     """
     if penalty is None or alpha == 0:
         return 0.0
     l1 = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
     value = 0.0
+    coef = alpha * grad_scale
     for p, g, pen in zip(params, grads, penalized):
         if not pen:
             continue
         if l1 < 1:
             value += 0.5 * (1 - l1) * float(np.vdot(p, p))
-            g += (alpha * (1 - l1)) * p
+            g += (coef * (1 - l1)) * p
         if l1 > 0:
             value += l1 * float(np.abs(p).sum())
-            g += (alpha * l1) * np.sign(p)
+            g += (coef * l1) * np.sign(p)
     return alpha * value
 
 
@@ -189,9 +193,15 @@ class SGDTrainerMixin(CallbackSupportMixin):
     ``_monitor_errors``
         if True, ``_sgd_loss_and_gradients`` returns ``(loss, error_rate)`` and
         ``tol`` applies to the training error rate instead of the loss.
+    ``_sgd_prescaled_gradients``
+        if True, ``_sgd_loss_and_gradients`` accepts ``grad_scale=c`` and then
+        fills ``grads`` with ``c`` times the gradients (the loss it returns is
+        unscaled); the trainer passes the optimizer's ``gradient_scale``
+        (``-learning_rate`` for SGD) and the optimizer skips that pass.
     """
 
     _auto_batch_size = 200
+    _sgd_prescaled_gradients = False
     _learning_rate_param = "learning_rate_init"
     _early_stopping_metric = "loss"
     _stratify_validation = False
@@ -323,6 +333,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
         verbose = s("verbose")
         best, no_improvement, best_params = np.inf, 0, None
         converged = False
+        prescale = (
+            self._sgd_prescaled_gradients and optimizer.gradient_scale is not None
+        )
 
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -335,19 +348,26 @@ class SGDTrainerMixin(CallbackSupportMixin):
                         )
                     rng = np.random.default_rng([state["seed"], self.n_iter_])
                     accumulated = monitored = 0.0
+                    # The optimizer's first multiplication (by -learning
+                    # rate) is left to estimators that can fold it into
+                    # their gradients at no cost.
+                    scale = optimizer.gradient_scale if prescale else None
+                    kw = {} if scale is None else {"grad_scale": scale}
                     for rows in iter_batches(n_samples, batch_size, s("shuffle"), rng):
                         X_b, Y_b = _take(X, rows), _take(Y, rows)
                         sw_b = _take(sample_weight, rows)
-                        loss = self._sgd_loss_and_gradients(work, X_b, Y_b, sw_b, grads)
+                        loss = self._sgd_loss_and_gradients(
+                            work, X_b, Y_b, sw_b, grads, **kw
+                        )
                         if type(loss) is tuple:  # (loss, error rate) to monitor
                             loss, error = loss
                             monitored += error * Y_b.shape[0]
                         loss += _penalty_value_and_gradient(
-                            penalty, alpha, l1_ratio, work, penalized, grads
+                            penalty, alpha, l1_ratio, work, penalized, grads, **kw
                         )
                         if not math.isfinite(loss):
                             raise _Diverged(loss)
-                        optimizer.update_params(work, grads)
+                        optimizer.update_params(work, grads, prescaled=scale is not None)
                         if average:
                             self._update_average(state, work, pub, avg_start)
                         accumulated += loss * Y_b.shape[0]

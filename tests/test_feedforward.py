@@ -368,3 +368,40 @@ def test_training_continues_the_same_after_pickling(solver):
     for a, b in zip(net.coefs_ + net.intercepts_, again.coefs_ + again.intercepts_):
         np.testing.assert_array_equal(a, b)
     assert tiled_buffer(again._sgd_parameters()) is not None
+
+
+@pytest.mark.parametrize("sparse_X", [False, True])
+def test_hook_scales_its_gradients_on_request(sparse_X):
+    """grad_scale=c: the same loss, c times the gradients (both layouts)."""
+    X, y = _regression(n=30)
+    reg = FeedForwardRegressor(hidden_layer_sizes=(5, 4), alpha=0.0, max_iter=2,
+                               random_state=0).fit(X, y)
+    Xs = sparse.csr_matrix(X) if sparse_X else X
+    params = reg._sgd_parameters()
+    sw = np.linspace(0.5, 1.5, len(y))
+    plain, scaled = empty_like_params(params), empty_like_params(params)
+    loss = reg._sgd_loss_and_gradients(params, Xs, y[:, None], sw, plain)
+    loss_c = reg._sgd_loss_and_gradients(params, Xs, y[:, None], sw, scaled, grad_scale=-0.03)
+    assert loss_c == loss
+    for g, g_c in zip(plain, scaled):
+        np.testing.assert_allclose(g_c, -0.03 * g, rtol=1e-12, atol=1e-18)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
+def test_prescaled_gradients_train_like_the_optimizer_scaling_them(
+    momentum, nesterov, learning_rate
+):
+    """Folding -learning_rate into the gradients changes nothing but a pass."""
+    X, y = _regression(n=80)
+    kw = dict(hidden_layer_sizes=(6, 5), solver="sgd", momentum=momentum,
+              nesterovs_momentum=nesterov, learning_rate=learning_rate, alpha=0.01,
+              batch_size=16, max_iter=8, tol=1e-3, n_iter_no_change=2, random_state=0)
+    folded = FeedForwardRegressor(**kw).fit(X, y)
+    unfolded = FeedForwardRegressor(**kw)
+    unfolded._sgd_prescaled_gradients = False
+    unfolded.fit(X, y)
+    assert folded.n_iter_ == unfolded.n_iter_
+    np.testing.assert_allclose(folded.loss_curve_, unfolded.loss_curve_, rtol=1e-10)
+    for a, b in zip(folded._sgd_parameters(), unfolded._sgd_parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

@@ -159,3 +159,20 @@ def test_tiled_buffer_needs_an_exact_tiling():
     assert tiled_buffer([base[:4], base[4:9]]) is None  # does not cover it all
     assert tiled_buffer([base[::2]]) is None  # not contiguous
     assert tiled_buffer([np.zeros(3)]) is None  # owns its data
+
+
+def test_prescaled_gradients():
+    """SGD can take gradients already times -learning_rate; Adam cannot."""
+    p1, p2 = [np.array([0.0, 10.0])], [np.array([0.0, 10.0])]
+    a = SGDOptimizer(p1, learning_rate_init=0.1, momentum=0.9, nesterov=True)
+    b = SGDOptimizer(p2, learning_rate_init=0.1, momentum=0.9, nesterov=True)
+    assert b.gradient_scale == -0.1
+    for _ in range(4):
+        a.update_params(p1, _quadratic_grads(p1))
+        g = _quadratic_grads(p2)
+        b.update_params(p2, [b.gradient_scale * g[0]], prescaled=True)
+        np.testing.assert_allclose(p1[0], p2[0], rtol=1e-14)
+    adam = AdamOptimizer(p1)
+    assert adam.gradient_scale is None
+    with pytest.raises(ValueError, match="prescaled"):
+        adam.update_params(p1, _quadratic_grads(p1), prescaled=True)
