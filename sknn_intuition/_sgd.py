@@ -16,7 +16,9 @@ Hooks an estimator implements::
     _sgd_penalized() -> list of bool
         which of them the penalty applies to (weights yes, biases no)
     _sgd_loss_and_gradients(params, X, Y, sw, grads) -> float
-        the mean loss on a batch; fills ``grads`` (same shapes as ``params``)
+        the mean loss on a batch; fills ``grads`` (same shapes as ``params``);
+        with ``_sgd_prescaled_gradients = True`` it also takes ``grad_scale``
+        (see :class:`SGDTrainerMixin`)
     _sgd_loss(params, X, Y, sw) -> float
         the mean loss only (used on the validation split)
 
