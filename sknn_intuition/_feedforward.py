@@ -170,20 +170,17 @@ class _FeedForwardMixin(SGDTrainerMixin):
         if scratch is None or scratch["params"] is not params or scratch["grads"] is not grads:
             coefs = params[0::2]
             units = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
-            blocks = stacked_layers(params)
-            block_grads = stacked_layers(grads) if blocks is not None else None
-            old = scratch or {}
+            blocks, block_grads = stacked_layers(params), stacked_layers(grads)
+            if blocks is None or block_grads is None:
+                blocks = block_grads = None
             scratch = self._workspace = {
                 "params": params,
                 "grads": grads,
-                "units": units,
-                "blocks": blocks if block_grads is not None else None,
+                "blocks": blocks,
                 "block_grads": block_grads,
+                "plain": Workspace(units, coefs[0].dtype),
+                "stacked": StackedWorkspace(units, coefs[0].dtype),
             }
-            for kind, cls in (("plain", Workspace), ("stacked", StackedWorkspace)):
-                ws = old.get(kind)
-                same = ws is not None and ws.units == units and ws.dtype == coefs[0].dtype
-                scratch[kind] = ws if same else cls(units, coefs[0].dtype)
         return scratch
 
     # The gradients come out of one chain of products from the output error:
@@ -446,8 +443,9 @@ _NOTES_DOC = """
     (or He's for relu layers, see ``init``), biases at zero.
 
     Speed: each batch's activations and errors live in arrays allocated once
-    per fit and reused (``np.dot(..., out=...)``, activations in place), and
-    the weights and biases are views of one flat buffer, so an optimizer
+    per fit and reused (``np.dot(..., out=...)``, activations in place), the
+    biases ride in the matrix products as the weights of a column of ones,
+    and the weights and biases are views of one flat buffer, so an optimizer
     step is a few operations on the whole network. A fit's time is close to
     that of its matrix products alone. Networks whose largest product per
     batch is small (under 4 million multiply-adds) train on one BLAS

@@ -187,12 +187,14 @@ class Workspace:
         if bufs is None:
             if len(self._by_size) >= self.max_sizes:
                 self._by_size.clear()
-            bufs = tuple(
-                [np.empty((n, u), dtype=self.dtype) for u in self.units[1:]]
-                for _ in range(2)
-            )
-            self._by_size[n] = bufs
+            bufs = self._by_size[n] = self._make(n)
         return bufs
+
+    def _make(self, n):
+        return tuple(
+            [np.empty((n, u), dtype=self.dtype) for u in self.units[1:]]
+            for _ in range(2)
+        )
 
 
 def forward(coefs, intercepts, activations, X, acts=None):
@@ -253,13 +255,8 @@ def backward(coefs, activations, X, acts, deltas, coef_grads, intercept_grads):
         if layer > 0:
             # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1})
             D_prev = deltas[layer - 1]
-            _times_transpose(D, coefs[layer], D_prev)
+            _product(D, coefs[layer].T, D_prev)
             BACKWARD[activations[layer - 1]](acts[layer - 1], D_prev)
-
-
-def _times_transpose(D, W, out):
-    # out = D @ W.T
-    return _product(D, W.T, out)
 
 
 def _product(a, b, out):
@@ -309,7 +306,7 @@ def stacked_layers(params):
     return blocks
 
 
-class StackedWorkspace:
+class StackedWorkspace(Workspace):
     """Batch arrays for :func:`forward_stacked` and :func:`backward_stacked`.
 
     ``buffers(n)`` returns ``(X1, acts, delta)``: the input with a last
@@ -320,24 +317,12 @@ class StackedWorkspace:
     Made once per batch size and reused.
     """
 
-    def __init__(self, units, dtype, max_sizes=4):
-        self.units = list(units)
-        self.dtype = np.dtype(dtype)
-        self.max_sizes = max_sizes
-        self._by_size = {}
-
-    def buffers(self, n):
-        bufs = self._by_size.get(n)
-        if bufs is None:
-            if len(self._by_size) >= self.max_sizes:
-                self._by_size.clear()
-            widths = [u + 1 for u in self.units[:-1]] + [self.units[-1]]
-            X1, *acts = [np.empty((n, w), dtype=self.dtype) for w in widths]
-            for A in [X1, *acts[:-1]]:
-                A[:, -1] = 1
-            delta = np.empty_like(acts[-1])
-            bufs = self._by_size[n] = (X1, acts, delta)
-        return bufs
+    def _make(self, n):
+        widths = [u + 1 for u in self.units[:-1]] + [self.units[-1]]
+        X1, *acts = [np.empty((n, w), dtype=self.dtype) for w in widths]
+        for A in [X1, *acts[:-1]]:
+            A[:, -1] = 1
+        return X1, acts, np.empty_like(acts[-1])
 
 
 def forward_stacked(blocks, activations, X1, acts):
@@ -384,27 +369,21 @@ def backward_stacked(blocks, activations, X1, acts, delta, block_grads):
             break
         # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1}), into A_{l-1}'s array, whole
         # (contiguous) width: the ones column gets D_l @ b_l, and is set back
-        # to ones after. g' is read off A_{l-1} first.
+        # to ones after. What g' needs of A_{l-1} is kept first: the relu's
+        # mask, or a copy of the activations for the other slopes.
         act = activations[layer - 1]
         if act == "relu":
             mask = A_prev > 0
-            _times_transpose(D, blocks[layer], A_prev)
+            _product(D, blocks[layer].T, A_prev)
             np.multiply(A_prev, mask, out=A_prev)
         elif act == "identity":
-            _times_transpose(D, blocks[layer], A_prev)
+            _product(D, blocks[layer].T, A_prev)
         else:
-            slope = _SLOPE[act](A_prev[:, :-1])
-            _times_transpose(D, blocks[layer], A_prev)
-            A_prev[:, :-1] *= slope
+            A_old = A_prev[:, :-1].copy()
+            _product(D, blocks[layer].T, A_prev)
+            BACKWARD[act](A_old, A_prev[:, :-1])
         A_prev[:, -1] = 1
         D = A_prev[:, :-1]
-
-
-# g'(z) in terms of A = g(z), as a new array: sigmoid A (1 - A), tanh 1 - A².
-_SLOPE = {
-    "sigmoid": lambda A: A * (1 - A),
-    "tanh": lambda A: 1 - np.square(A),
-}
 
 
 _ONES = {}
