@@ -195,13 +195,15 @@ class _FeedForwardMixin(SGDTrainerMixin):
         # L = (1/n) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/n) ∂l_i/∂Z_i.
         loss_args = (self._loss_name(), self.out_activation_, Y)
         if scratch["blocks"] is not None and not sparse.issparse(X):
-            X1, acts, delta = scratch["stacked"].buffers(n)
+            X1, acts, delta, masks = scratch["stacked"].buffers(n)
             X1[:, :-1] = X
             forward_stacked(scratch["blocks"], names, X1, acts)
             loss = batch_loss_and_delta(
                 *loss_args, acts[-1], delta, sw, 1.0 / n, grad_scale
             )
-            backward_stacked(scratch["blocks"], names, X1, acts, delta, scratch["block_grads"])
+            backward_stacked(
+                scratch["blocks"], names, X1, acts, delta, masks, scratch["block_grads"]
+            )
             return loss
         acts, deltas = scratch["plain"].buffers(n)
         coefs = params[0::2]

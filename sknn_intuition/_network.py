@@ -255,23 +255,8 @@ def backward(coefs, activations, X, acts, deltas, coef_grads, intercept_grads):
         if layer > 0:
             # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1})
             D_prev = deltas[layer - 1]
-            _product(D, coefs[layer].T, D_prev)
+            np.dot(D, coefs[layer].T, out=D_prev)
             BACKWARD[activations[layer - 1]](acts[layer - 1], D_prev)
-
-
-def _product(a, b, out):
-    # out = a @ b, by np.dot where the operands are contiguous (it hands
-    # thin products, such as an outer product with one output unit, to BLAS
-    # where np.matmul does not, and they run several times faster), by
-    # np.matmul where one is a strided view (which np.dot would copy first).
-    if out.flags.c_contiguous and _contiguous(a) and _contiguous(b):
-        return np.dot(a, b, out=out)
-    return np.matmul(a, b, out=out)
-
-
-def _contiguous(a):
-    flags = a.flags
-    return flags.c_contiguous or flags.f_contiguous
 
 
 # --------------------------------------------------- the bias as a weight
@@ -309,12 +294,12 @@ def stacked_layers(params):
 class StackedWorkspace(Workspace):
     """Batch arrays for :func:`forward_stacked` and :func:`backward_stacked`.
 
-    ``buffers(n)`` returns ``(X1, acts, delta)``: the input with a last
-    column of ones, ``(n, n_features + 1)``; for each hidden layer an
+    ``buffers(n)`` returns ``(X1, acts, delta, masks)``: the input with a
+    last column of ones, ``(n, n_features + 1)``; for each hidden layer an
     ``(n, units + 1)`` array for its activations, last column ones (the
-    backward pass overwrites the rest with the layer's error); for the
-    output layer ``(n, units)`` arrays for its activations and its error.
-    Made once per batch size and reused.
+    backward pass overwrites the rest with the layer's error), and a boolean
+    one for a relu's mask; for the output layer ``(n, units)`` arrays for its
+    activations and its error. Made once per batch size and reused.
     """
 
     def _make(self, n):
@@ -322,7 +307,8 @@ class StackedWorkspace(Workspace):
         X1, *acts = [np.empty((n, w), dtype=self.dtype) for w in widths]
         for A in [X1, *acts[:-1]]:
             A[:, -1] = 1
-        return X1, acts, np.empty_like(acts[-1])
+        masks = [np.empty(A.shape, dtype=bool) for A in acts[:-1]]
+        return X1, acts, np.empty_like(acts[-1]), masks
 
 
 def forward_stacked(blocks, activations, X1, acts):
@@ -336,11 +322,12 @@ def forward_stacked(blocks, activations, X1, acts):
     last = len(blocks) - 1
     for layer, (Wb, act, out) in enumerate(zip(blocks, activations, acts)):
         if layer == last:
-            _product(A, Wb, out)
+            np.dot(A, Wb, out=out)
             FORWARD[act](out, out=out)
             break
+        # Into a strided view: np.matmul (np.dot wants a contiguous output).
         Z = out[:, :-1]
-        _product(A, Wb, Z)
+        np.matmul(A, Wb, out=Z)
         if act == "relu":
             # On the whole array, ones column included (relu(1) = 1): one
             # pass over contiguous memory.
@@ -351,20 +338,26 @@ def forward_stacked(blocks, activations, X1, acts):
     return acts
 
 
-def backward_stacked(blocks, activations, X1, acts, delta, block_grads):
+def backward_stacked(blocks, activations, X1, acts, delta, masks, block_grads):
     """:func:`backward` with the biases inside the blocks ``[W_l; b_l]``.
 
     ``delta`` holds ``∂L/∂Z_L``; ``block_grads[l]`` (shaped like
-    ``blocks[l]``) receives ``[∂L/∂W_l; ∂L/∂b_l]``. Each hidden layer's
-    error is written over its activations, once the gradient that needs
-    them is computed (the ones columns are kept): a batch then needs half
-    the memory, and more of it stays in the cache.
+    ``blocks[l]``) receives ``[∂L/∂W_l; ∂L/∂b_l]``; ``masks`` is scratch
+    space (see :class:`StackedWorkspace`). Each hidden layer's error is
+    written over its activations, once the gradient that needs them is
+    computed (the ones columns are kept): a batch then needs half the
+    memory, and more of it stays in the cache.
     """
     D = delta
-    for layer in range(len(blocks) - 1, -1, -1):
+    last = len(blocks) - 1
+    for layer in range(last, -1, -1):
+        # The output error is contiguous, a hidden layer's a strided view:
+        # np.dot hands even thin products (one output unit) to BLAS, where
+        # np.matmul does not; np.matmul takes strided views without a copy.
+        product = np.dot if layer == last else np.matmul
         A_prev = X1 if layer == 0 else acts[layer - 1]
         # [A, 1].T @ D = [A.T @ D; Σ_i D]: both gradients in one product.
-        _product(A_prev.T, D, block_grads[layer])
+        product(A_prev.T, D, out=block_grads[layer])
         if layer == 0:
             break
         # D_{l-1} = (D_l @ W_l.T) * g'(Z_{l-1}), into A_{l-1}'s array, whole
@@ -373,14 +366,14 @@ def backward_stacked(blocks, activations, X1, acts, delta, block_grads):
         # mask, or a copy of the activations for the other slopes.
         act = activations[layer - 1]
         if act == "relu":
-            mask = A_prev > 0
-            _product(D, blocks[layer].T, A_prev)
+            mask = np.greater(A_prev, 0, out=masks[layer - 1])
+            product(D, blocks[layer].T, out=A_prev)
             np.multiply(A_prev, mask, out=A_prev)
         elif act == "identity":
-            _product(D, blocks[layer].T, A_prev)
+            product(D, blocks[layer].T, out=A_prev)
         else:
             A_old = A_prev[:, :-1].copy()
-            _product(D, blocks[layer].T, A_prev)
+            product(D, blocks[layer].T, out=A_prev)
             BACKWARD[act](A_old, A_prev[:, :-1])
         A_prev[:, -1] = 1
         D = A_prev[:, :-1]

@@ -116,13 +116,13 @@ def _stacked_gradients(coefs, intercepts, acts, loss, X, Y, sw, n_rows=None):
     blocks, block_grads = stacked_layers(params), stacked_layers(grads)
     units = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
     ws = StackedWorkspace(units, X.dtype)
-    X1, A, D = ws.buffers(X.shape[0])
+    X1, A, D, masks = ws.buffers(X.shape[0])
     X1[:, :-1] = X
     forward_stacked(blocks, acts, X1, A)
     outputs = [a.copy() for a in A]  # backward writes the errors over them
     output_loss_and_delta(loss, acts[-1], Y, A[-1], D)
     D *= (sw / X.shape[0])[:, None]
-    backward_stacked(blocks, acts, X1, A, D, block_grads)
+    backward_stacked(blocks, acts, X1, A, D, masks, block_grads)
     # The ones columns survive both passes.
     for ones in [X1, *A[:-1]]:
         assert (ones[:, -1] == 1).all()
