@@ -1,13 +1,19 @@
 """Activation functions ``g`` and their derivatives, as lookup tables.
 
 Every neuron in the package computes ``g(b + w·x)``. The allowed names of ``g``
-are the keys of :data:`ACTIVATIONS`; parameter validation and the docs read them
-from there, so the three cannot disagree.
+are the keys of these tables; parameter validation and the docs read them from
+here, so the three cannot disagree.
 
 Each activation ``f(Z, out=None)`` maps pre-activations ``Z`` to outputs ``A``
 (in place when ``out is Z``). Each derivative ``d(A, delta)`` multiplies
-``delta`` in place by ``g'(z)``, written in terms of the *output* ``A = g(z)`` —
+``delta`` in place by ``g'(z)``, written in terms of the *output* ``A = g(z)``:
 that is all backpropagation needs, and it saves keeping ``Z``.
+
+Two activations only ever sit at the output, so they have no entry in
+:data:`DERIVATIVES`: the perceptron's ``step``, whose slope is zero wherever it
+exists (nothing could be backpropagated through it, which is why the
+perceptron is trained on its own criterion), and the ``softmax``, whose slope
+the log-loss absorbs (see :mod:`._losses`).
 """
 
 import numpy as np
@@ -30,53 +36,58 @@ def identity_derivative(A, delta):
 
 def step(Z, out=None):
     """The perceptron's all-or-nothing step: g(z) = 1 if z > 0 else 0."""
-    return np.greater(Z, 0, out=out, casting="unsafe") if out is not None else (
-        (np.asarray(Z) > 0).astype(np.result_type(Z, np.float32))
-    )
-
-
-def step_derivative(A, delta):
-    """g'(z) = 0 wherever it exists: a step passes no gradient back.
-
-    This is why the perceptron is trained on its own criterion rather than by
-    backpropagating through the step (see ``_losses.perceptron``).
-    """
-    delta[...] = 0
-    return delta
+    if out is None:
+        return (np.asarray(Z) > 0).astype(np.result_type(Z, np.float32))
+    return np.greater(Z, 0, out=out, casting="unsafe")
 
 
 def sigmoid(Z, out=None):
     """g(z) = 1 / (1 + exp(-z)), computed without overflow (scipy's expit)."""
-    return expit(Z, out=out) if out is not None else expit(Z)
+    return expit(Z) if out is None else expit(Z, out=out)
 
 
 def sigmoid_derivative(A, delta):
     """g'(z) = g(z) (1 - g(z)) = A (1 - A)."""
-    delta *= A
-    delta *= 1 - A
+    slope = np.subtract(1, A, dtype=A.dtype)
+    slope *= A
+    delta *= slope
     return delta
 
 
 def tanh(Z, out=None):
     """g(z) = tanh(z)."""
-    return np.tanh(Z, out=out) if out is not None else np.tanh(Z)
+    return np.tanh(Z) if out is None else np.tanh(Z, out=out)
 
 
 def tanh_derivative(A, delta):
-    """g'(z) = 1 - tanh(z)^2 = 1 - A^2."""
-    delta *= 1 - A * A
+    """g'(z) = 1 - tanh(z)² = 1 - A²."""
+    slope = np.square(A)
+    np.subtract(1, slope, out=slope)
+    delta *= slope
     return delta
 
 
 def relu(Z, out=None):
     """g(z) = max(z, 0)."""
-    return np.maximum(Z, 0, out=out) if out is not None else np.maximum(Z, 0)
+    return np.maximum(Z, 0) if out is None else np.maximum(Z, 0, out=out)
 
 
 def relu_derivative(A, delta):
     """g'(z) = 1 if z > 0 else 0, i.e. 1 where A > 0."""
-    delta[A <= 0] = 0
-    return delta
+    return np.multiply(delta, A > 0, out=delta)
+
+
+def softmax(Z, out=None):
+    """Row-wise ``exp(z_k) / Σ_j exp(z_j)``, shifted by the row's maximum.
+
+    Subtracting the largest ``z`` of each row changes nothing in the result
+    and keeps ``exp`` from overflowing.
+    """
+    out = np.array(Z, copy=True) if out is None else identity(Z, out=out)
+    out -= out.max(axis=1, keepdims=True)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
 
 
 ACTIVATIONS = {
@@ -85,12 +96,16 @@ ACTIVATIONS = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "relu": relu,
+    "softmax": softmax,
 }
 
 DERIVATIVES = {
     "identity": identity_derivative,
-    "step": step_derivative,
     "sigmoid": sigmoid_derivative,
     "tanh": tanh_derivative,
     "relu": relu_derivative,
 }
+
+# The activations a hidden layer may use: those with a derivative to
+# backpropagate through.
+HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)

@@ -9,41 +9,19 @@ in :mod:`._sgd`; this module says which loss sits on which output.
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _fast
+from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._base import (
     prepare_classification,
     validate_fit_data,
     validate_sample_weight,
 )
-from ._network import (
-    HIDDEN_ACTIVATIONS,
-    INITS,
-    StackedWorkspace,
-    Workspace,
-    backward,
-    backward_stacked,
-    batch_loss_and_delta,
-    forward,
-    forward_stacked,
-    init_parameters,
-    layer_units,
-    output_loss,
-    stacked_layers,
-)
-from ._optimizers import tiled_buffer, tiled_copy
+from ._network import INITS, Stack, forward, init_parameters, layer_units
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
-from ._threads import one_blas_thread
-
-# Below this many multiply-adds in a batch's largest matrix product, BLAS
-# threads cost more in hand-over than they save (and on a busy machine a
-# thread waiting for a core can slow a small product tenfold): such networks
-# train on one BLAS thread.
-_SMALL_PRODUCT = 4_000_000
-
 
 _SHARED_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -139,87 +117,28 @@ class _FeedForwardMixin(SGDTrainerMixin):
         self.n_layers_ = len(units)
         self.n_outputs_ = int(n_outputs)
 
-    def _sgd_parameters(self):
-        # Alternating W_1, b_1, W_2, b_2, ...: laid out in one buffer in this
-        # order, each layer's weights and biases form one block [W_l; b_l]
-        # (see _network.stacked_layers).
-        return [p for layer in zip(self.coefs_, self.intercepts_) for p in layer]
-
     def _tile_parameters(self):
-        # Lay the weights and biases out as views of one flat buffer, so an
-        # optimizer step is a few vector operations on the whole network
-        # (see _optimizers) and the biases ride in the matrix products (see
-        # _network.stacked_layers). A pickled or cloned network holds
-        # separate arrays; training it again lays them out anew.
+        # Training runs on the weights and biases laid out in one flat buffer,
+        # for speed (see _fast); a pickled or cloned network holds separate
+        # arrays, laid out anew when it trains again.
         params = self._sgd_parameters()
-        if tiled_buffer(params) is None:
-            params = tiled_copy(params)
+        if _fast.tiled_buffer(params) is None:
+            params = _fast.tiled_copy(params)
             self.coefs_, self.intercepts_ = params[0::2], params[1::2]
+
+    def _sgd_parameters(self):
+        # Alternating W_1, b_1, W_2, b_2, ...: the order in which _fast lays
+        # them out as blocks [W_l; b_l] of one buffer.
+        return [p for layer in zip(self.coefs_, self.intercepts_) for p in layer]
 
     def _sgd_penalized(self):
         # The penalty applies to the weights, not to the biases.
         return [True, False] * len(self.coefs_)
 
-    def _scratch(self, params, grads):
-        # The batch arrays are scratch space, not fitted state: they live for
-        # the duration of a fit (see _run_trainer) and are dropped after it,
-        # and by __getstate__. The trainer passes the same lists at every
-        # step, so what is worked out from them is kept for the lists last
-        # seen.
-        scratch = self.__dict__.get("_workspace")
-        if scratch is None or scratch["params"] is not params or scratch["grads"] is not grads:
-            coefs = params[0::2]
-            units = [coefs[0].shape[0], *(W.shape[1] for W in coefs)]
-            blocks, block_grads = stacked_layers(params), stacked_layers(grads)
-            if blocks is None or block_grads is None:
-                blocks = block_grads = None
-            scratch = self._workspace = {
-                "params": params,
-                "grads": grads,
-                "blocks": blocks,
-                "block_grads": block_grads,
-                "plain": Workspace(units, coefs[0].dtype),
-                "stacked": StackedWorkspace(units, coefs[0].dtype),
-            }
-        return scratch
-
-    # The gradients come out of one chain of products from the output error:
-    # scaling that error by the optimizer's -learning rate scales them all,
-    # and saves the optimizer a pass over the whole network.
-    _sgd_prescaled_gradients = True
-
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, grad_scale=1.0):
-        n = X.shape[0]
-        scratch = self._scratch(params, grads)
-        names = self._layer_activations()
-        # L = (1/n) Σ_i s_i l_i, so ∂L/∂Z_i = (s_i/n) ∂l_i/∂Z_i.
-        loss_args = (self._loss_name(), self.out_activation_, Y)
-        if scratch["blocks"] is not None and not sparse.issparse(X):
-            X1, acts, delta, masks = scratch["stacked"].buffers(n)
-            X1[:, :-1] = X
-            forward_stacked(scratch["blocks"], names, X1, acts)
-            loss = batch_loss_and_delta(
-                *loss_args, acts[-1], delta, sw, 1.0 / n, grad_scale
-            )
-            backward_stacked(
-                scratch["blocks"], names, X1, acts, delta, masks, scratch["block_grads"]
-            )
-            return loss
-        acts, deltas = scratch["plain"].buffers(n)
-        coefs = params[0::2]
-        forward(coefs, params[1::2], names, X, acts)
-        loss = batch_loss_and_delta(
-            *loss_args, acts[-1], deltas[-1], sw, 1.0 / n, grad_scale
+    def _sgd_stack(self, arrays):
+        return Stack(
+            arrays[0::2], arrays[1::2], self.activations_, self.out_activation_, self._loss_name()
         )
-        backward(coefs, names, X, acts, deltas, grads[0::2], grads[1::2])
-        return loss
-
-    def _sgd_loss(self, params, X, Y, sw):
-        P = forward(params[0::2], params[1::2], self._layer_activations(), X)[-1]
-        per_sample = output_loss(self._loss_name(), self.out_activation_, Y, P)
-        if sw is None:
-            return float(per_sample.mean())
-        return float(np.dot(per_sample, sw)) / per_sample.shape[0]
 
     # ----------------------------------------------------------------- fit
     def _check_continued(self, X, partial):
@@ -241,36 +160,26 @@ class _FeedForwardMixin(SGDTrainerMixin):
             )
 
     def _run_trainer(self, X, Y, sw, y_score, partial):
-        n, n_features = X.shape
-        batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
-        units = layer_units(n_features, self._hidden_sizes(), Y.shape[1])
-        largest = batch * max(a * b for a, b in zip(units[:-1], units[1:]))
         if hasattr(self, "coefs_") and (partial or self.warm_start):
             self._tile_parameters()  # training continues from these arrays
-        try:
-            if largest < _SMALL_PRODUCT:
-                with one_blas_thread():
-                    return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+        n = X.shape[0]
+        batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
+        units = layer_units(X.shape[1], self._hidden_sizes(), Y.shape[1])
+        with _fast.blas_threads_for(units, batch):
             return self._sgd_fit(X, Y, sw, y_score, partial=partial)
-        finally:
-            self.__dict__.pop("_workspace", None)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_workspace", None)
-        return state
 
     # ---------------------------------------------------------- inspection
     def _predict_layers(self, X):
+        """Every layer's output for X: the hidden activations, then ``g_L(Z_L)``."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
-        acts = [
-            np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X.dtype, W.dtype))
-            for W in self.coefs_
-        ]
-        return forward(self.coefs_, self.intercepts_, self._layer_activations(), X, acts)
+        stack = self._sgd_stack(self._sgd_parameters())
+        outputs = forward(stack, X)
+        Z = outputs[-1]
+        ACTIVATIONS[self.out_activation_](Z, out=Z)
+        return outputs
 
     def hidden_activations(self, X, layer=None):
         """Return the outputs ``g(b + w·input)`` of the hidden neurons for X.

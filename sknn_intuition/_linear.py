@@ -1,19 +1,17 @@
-"""One layer of neurons, ``z = X @ coef_.T + intercept_``, trained by the loop.
+"""One layer of neurons, ``z = X @ coef_.T + intercept_``: the linear models.
 
-The perceptron and the sigmoid neuron are both this layer; they differ only in
-what turns ``z`` into a prediction and which loss is minimised. A subclass
-supplies :meth:`_output_loss_grad`, the per-sample loss and ``∂l_i/∂z`` for a
-batch; the chain rule to the weights is here, once::
-
-    dL/dcoef_      = (1/N) Σ_i s_i (∂l_i/∂z_i) x_iᵀ    i.e.  dZ.T @ X
-    dL/dintercept_ = (1/N) Σ_i s_i (∂l_i/∂z_i)         i.e.  dZ.sum(0)
+The perceptron and the sigmoid neuron are both a stack with no hidden layer;
+they differ only in the output activation and the loss they minimise (their
+``_output`` and ``_loss``). The weights are kept as scikit-learn's linear
+models keep them, ``coef_`` of shape ``(n_outputs, n_features)``: the stack's
+weight matrix is its transpose, a view.
 """
 
 import numpy as np
-from scipy import sparse
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._activations import step
+from ._network import Stack, forward
 from ._sgd import SGDTrainerMixin
 
 
@@ -36,48 +34,9 @@ class LinearSGDMixin(SGDTrainerMixin):
     def _sgd_penalized(self):
         return [True, False] if self.fit_intercept else [True]
 
-    @staticmethod
-    def _linear(params, X):
-        Z = safe_sparse_dot(X, params[0].T)
-        if sparse.issparse(Z):  # pragma: no cover - sparse @ dense is dense
-            Z = Z.toarray()
-        if len(params) > 1:
-            Z += params[1]
-        return Z
-
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
-        Z = self._linear(params, X)
-        n = Z.shape[0]
-        per_sample, dZ, wrong = self._output_loss_grad(Z, Y)
-        if self._monitor_errors:
-            error = float(wrong.sum() if sw is None else np.dot(wrong, sw)) / n
-        if sw is not None:
-            dZ *= sw[:, None]
-            loss = float(np.dot(per_sample, sw)) / n
-        else:
-            loss = float(per_sample.sum()) / n
-        dZ *= 1.0 / n
-        if sparse.issparse(X):
-            grads[0][...] = (X.T @ dZ).T
-        else:
-            np.dot(dZ.T, X, out=grads[0])
-        if len(params) > 1:
-            np.sum(dZ, axis=0, out=grads[1])
-        return (loss, error) if self._monitor_errors else loss
-
-    def _sgd_loss(self, params, X, Y, sw):
-        per_sample = self._output_loss_grad(self._linear(params, X), Y)[0]
-        if sw is None:
-            return float(per_sample.mean())
-        return float(np.dot(per_sample, sw)) / per_sample.shape[0]
-
-    def _output_loss_grad(self, Z, Y):
-        """Per-sample loss ``l_i`` (n,), ``∂l_i/∂z`` (n, k) and errors (n,) or None.
-
-        ``Z`` may be overwritten. The errors are only needed when the class
-        sets ``_monitor_errors``.
-        """
-        raise NotImplementedError
+    def _sgd_stack(self, arrays):
+        intercept = arrays[1] if len(arrays) > 1 else None
+        return Stack([arrays[0].T], [intercept], [], self._output(), self._loss())
 
     # -------------------------------------------------------------- prediction
     def decision_function(self, X):
@@ -98,7 +57,7 @@ class LinearSGDMixin(SGDTrainerMixin):
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
-        Z = self._linear([self.coef_, self.intercept_], X)
+        Z = forward(self._sgd_stack([self.coef_, self.intercept_]), X)[-1]
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def predict(self, X):
@@ -118,5 +77,5 @@ class LinearSGDMixin(SGDTrainerMixin):
         """
         Z = self.decision_function(X)
         if Z.ndim == 1:
-            return self.classes_[(Z > 0).astype(np.intp)]
+            return self.classes_[step(Z).astype(np.intp)]  # z > 0: the step
         return self.classes_[np.argmax(Z, axis=1)]

@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._base import prepare_classification
@@ -159,7 +158,6 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     _learning_rate_param = "eta0"
     _early_stopping_metric = "score"
     _stratify_validation = True
-    _monitor_errors = True
 
     _parameter_constraints: dict = {
         **{
@@ -231,46 +229,18 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.power_t = power_t
 
-    def _output_loss_grad(self, Z, Y):
-        # M = y z is the signed margin; a mistake is M <= 0.
-        M = Y * Z
-        mistakes = M <= 0
-        np.negative(M, out=M)
-        np.maximum(M, 0, out=M)
-        per_sample = M[:, 0] if M.shape[1] == 1 else M.sum(axis=1)
-        dZ = np.multiply(Y, mistakes, out=Z)
-        np.negative(dZ, out=dZ)  # ∂l/∂z = -y on mistakes, 0 elsewhere
-        # Fraction of this sample's neurons that are wrong or undecided (z = 0):
-        # what tol watches, since the criterion scales with the weights.
-        errors = mistakes.mean(axis=1, dtype=Z.dtype)
-        return per_sample, dZ, errors
+    def _output(self):
+        return "step"
 
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
-        if sparse.issparse(X):
-            return super()._sgd_loss_and_gradients(params, X, Y, sw, grads)
-        # The generic layer's computation, fused for dense X: the perceptron
-        # does so little arithmetic per batch that numpy's overhead shows.
-        n, k = Y.shape
-        M = X @ params[0].T
-        if len(params) > 1:
-            M += params[1]
-        M *= Y  # signed margins y z
-        mistakes = M <= 0
-        np.minimum(M, 0, out=M)  # minus the criterion of each neuron
-        if sw is None:
-            loss = -float(M.sum()) / n
-            error = np.count_nonzero(mistakes) / (n * k)
-            G = np.multiply(Y, mistakes, out=M)
-        else:
-            loss = -float(sw @ M.sum(axis=1)) / n
-            error = float(sw @ mistakes.sum(axis=1)) / (n * k)
-            G = np.multiply(Y, mistakes, out=M)
-            G *= sw[:, None]
-        G *= -1.0 / n  # ∂L/∂z: -s_i y_i / N on mistakes
-        np.dot(G.T, X, out=grads[0])
-        if len(params) > 1:
-            np.sum(G, axis=0, out=grads[1])
-        return loss, error
+    def _loss(self):
+        return "perceptron"
+
+    def _sgd_watched(self, loss, D, Y):
+        # What tol watches: the fraction of neurons wrong or undecided (z = 0)
+        # in the batch, weighted, since the criterion itself grows with the
+        # weights. ∂L/∂z is -s_i y_i / N on a mistake and 0 elsewhere, so
+        # that fraction is Σ |∂L/∂z| / K.
+        return float(np.abs(D).sum()) / Y.shape[1]
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         X, y, sw, Y = prepare_classification(

@@ -1,40 +1,31 @@
 """The one training loop, shared by every estimator in the package.
 
 An estimator plugs into :class:`SGDTrainerMixin` by saying what its parameters
-are and how to compute a loss and its gradients on a batch; the loop owns
+are and which stack of layers they form (:class:`TrainerHooks`); the loop owns
 everything else: epochs, shuffling, mini-batches, the learning-rate schedule,
-the L2/L1 penalty, averaging, ``tol``/``n_iter_no_change``, early stopping on
-a validation split, ``verbose`` lines, ``loss_curve_``, ``n_iter_``, ``t_``, the
+the L2/L1 penalty, averaging, ``tol``/``n_iter_no_change``, early stopping on a
+validation split, ``verbose`` lines, ``loss_curve_``, ``n_iter_``, ``t_``, the
 ``ConvergenceWarning`` and the guard against a diverging loss.
-
-Hooks an estimator implements::
-
-    _sgd_init_params(n_features, n_outputs, dtype, random_state)
-        create the fitted parameter arrays (e.g. ``coef_``, ``intercept_``)
-    _sgd_parameters() -> list of ndarray
-        the arrays SGD updates, in place (the fitted attributes themselves)
-    _sgd_penalized() -> list of bool
-        which of them the penalty applies to (weights yes, biases no)
-    _sgd_loss_and_gradients(params, X, Y, sw, grads) -> float
-        the mean loss on a batch; fills ``grads`` (same shapes as ``params``);
-        with ``_sgd_prescaled_gradients = True`` it also takes ``grad_scale``
-        (see :class:`SGDTrainerMixin`)
-    _sgd_loss(params, X, Y, sw) -> float
-        the mean loss only (used on the validation split)
 
 One epoch, in plain Python::
 
     for X_b, Y_b in batches(X, Y):
-        loss = est._sgd_loss_and_gradients(params, X_b, Y_b, sw_b, grads)
+        loss, grads = loss_and_gradients(params, X_b, Y_b)    # backprop
         grads += alpha * penalty_gradient(params)
-        optimizer.update_params(params, grads)
+        optimizer.update_params(params, grads)                # p -= lr * g
+
+A fit is a transaction (:func:`transaction`): it completes, or it leaves the
+estimator exactly as it was before the call.
 """
 
 import copy
+import functools
 import math
 import time
 import warnings
+from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -42,7 +33,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ._optimizers import OPTIMIZERS, empty_like_params
+from . import _fast, _network
+from ._optimizers import OPTIMIZERS
 from ._sklearn_private import Interval, StrOptions
 
 try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
@@ -52,33 +44,42 @@ except ImportError:  # pragma: no cover - older scikit-learn
     class CallbackSupportMixin:
         """Stand-in when scikit-learn has no callback API."""
 
-# Settings the trainer reads from an estimator, and the value it uses when the
-# estimator does not expose that parameter.
-TRAINER_DEFAULTS = {
-    "solver": "sgd",
-    "learning_rate": "constant",
-    "learning_rate_init": 0.01,
-    "power_t": 0.5,
-    "momentum": 0.0,
-    "nesterovs_momentum": False,
-    "beta_1": 0.9,
-    "beta_2": 0.999,
-    "epsilon": 1e-8,
-    "penalty": "l2",
-    "alpha": 0.0,
-    "l1_ratio": 0.15,
-    "batch_size": "auto",
-    "max_iter": 200,
-    "tol": 1e-4,
-    "n_iter_no_change": 10,
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "shuffle": True,
-    "random_state": None,
-    "warm_start": False,
-    "verbose": 0,
-    "average": False,
-}
+
+@dataclass(frozen=True)
+class TrainerSettings:
+    """The settings the loop reads, with the value used when an estimator lacks one."""
+
+    solver: str = "sgd"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 0.01
+    power_t: float = 0.5
+    momentum: float = 0.0
+    nesterovs_momentum: bool = False
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    penalty: Any = "l2"
+    alpha: float = 0.0
+    l1_ratio: float = 0.15
+    batch_size: Any = "auto"
+    max_iter: int = 200
+    tol: Any = 1e-4
+    n_iter_no_change: int = 10
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    shuffle: bool = True
+    random_state: Any = None
+    warm_start: bool = False
+    verbose: int = 0
+    average: Any = False
+
+    @classmethod
+    def of(cls, est):
+        """The settings of estimator ``est`` (its parameters, else the defaults)."""
+        values = {f.name: getattr(est, f.name, f.default) for f in fields(cls)}
+        values["learning_rate_init"] = getattr(est, est._learning_rate_param)
+        return cls(**values)
+
 
 # The trainer's parameters, with the constraints every estimator declares them
 # with: the allowed strings come from the tables (e.g. OPTIMIZERS).
@@ -102,6 +103,60 @@ TRAINER_CONSTRAINTS = {
     "solver": [StrOptions(set(OPTIMIZERS))],
     "average": ["boolean", Interval(Integral, 1, None, closed="left")],
 }
+
+
+class TrainerHooks(Protocol):
+    """What an estimator implements to be trained by :class:`SGDTrainerMixin`.
+
+    ``params`` below is the list :meth:`_sgd_parameters` returned (or arrays
+    shaped like it: the loop may train copies, e.g. for averaging), and
+    ``grads`` a list of arrays shaped like it, to fill.
+    """
+
+    def _sgd_init_params(self, n_features: int, n_outputs: int, dtype, random_state) -> None:
+        """Create the fitted parameter arrays (e.g. ``coef_``, ``intercept_``)."""
+
+    def _sgd_parameters(self) -> list:
+        """The arrays SGD updates in place (the fitted attributes themselves)."""
+
+    def _sgd_penalized(self) -> list:
+        """Which of them the penalty applies to (weights yes, biases no)."""
+
+    def _sgd_stack(self, arrays: list) -> "_network.Stack":
+        """The stack of layers whose parameters (or gradients) are ``arrays``."""
+
+
+def transaction(method):
+    """Make ``fit``/``partial_fit`` a transaction.
+
+    The estimator's state is saved before the call; if the call raises
+    anything (a bad input found late, divergence, KeyboardInterrupt), the
+    saved state is put back, so the estimator is exactly as it was: still
+    fitted with the model it had, or still unfitted.
+    """
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        saved = {k: _snapshot(k, v) for k, v in vars(self).items()}
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
+
+    run._transaction = True
+    return run
+
+
+def _snapshot(name, value):
+    # Fitted state is arrays and plain containers: copied, since training
+    # changes arrays in place. Anything else (constructor parameters) is
+    # kept as it is.
+    if name.endswith("_") or name in ("_sgd_state", "_auto_settings", "_y_1d"):
+        if isinstance(value, (np.ndarray, list, dict, tuple)):
+            return copy.deepcopy(value)
+    return value
 
 
 # With shuffling on, rows are permuted in contiguous runs so that gathering a
@@ -146,34 +201,74 @@ def _take(A, rows):
     return A.take(rows, axis=0)
 
 
-def _penalty_value_and_gradient(
-    penalty, alpha, l1_ratio, params, penalized, grads, grad_scale=1.0
-):
+def penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, grads):
     """Add ``alpha * R(w)``'s gradient to ``grads``; return ``alpha * R(w)``.
 
     ``R`` is ``½‖w‖²`` (l2), ``‖w‖₁`` (l1) or
-    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet). With
-    ``grad_scale`` the gradient added is multiplied by it, like ``grads``.
+    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet).
     """
     if penalty is None or alpha == 0:
         return 0.0
     l1 = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
     value = 0.0
-    coef = alpha * grad_scale
     for p, g, pen in zip(params, grads, penalized):
         if not pen:
             continue
         if l1 < 1:
             value += 0.5 * (1 - l1) * float(np.vdot(p, p))
-            g += (coef * (1 - l1)) * p
+            g += (alpha * (1 - l1)) * p
         if l1 > 0:
             value += l1 * float(np.abs(p).sum())
-            g += (coef * l1) * np.sign(p)
+            g += (alpha * l1) * np.sign(p)
     return alpha * value
 
 
+class _Plateau:
+    """``tol``/``n_iter_no_change``: has the watched quantity stopped falling?"""
+
+    def __init__(self, tol, patience):
+        self.tol, self.patience = tol, patience
+        self.best, self.stalled = np.inf, 0
+
+    def update(self, metric):
+        """Record an epoch; return (new best?, stalled for ``patience`` epochs?).
+
+        With ``tol=None`` nothing stalls, but the best epoch is still tracked
+        (early stopping keeps its weights).
+        """
+        improved = metric < self.best
+        if self.tol is not None:
+            self.stalled = self.stalled + 1 if metric > self.best - self.tol else 0
+        self.best = min(self.best, metric)
+        return improved, self.tol is not None and self.stalled >= self.patience
+
+
+@dataclass
+class _Run:
+    """One call's training data and the state the epochs share."""
+
+    settings: TrainerSettings
+    X: Any
+    Y: Any
+    sw: Any
+    partial: bool
+    max_iter: int
+    batch_size: int
+    state: dict
+    work: list
+    grads: list
+    optimizer: Any
+    opt_arrays: tuple
+    validation: Any = None  # (X, Y, sw, y) with early stopping
+    best_params: Any = None
+    plateau: Any = None
+    callbacks: Any = None  # (context, data) with scikit-learn callbacks
+    scratch: dict = field(default_factory=dict)
+    epoch_start: float = 0.0
+
+
 class SGDTrainerMixin(CallbackSupportMixin):
-    """Mixin giving an estimator ``fit``/``partial_fit`` training by SGD.
+    """Mixin giving an estimator its training by SGD (see :class:`TrainerHooks`).
 
     Where scikit-learn has its callback API (``sklearn.callback``), callbacks
     set with ``set_callbacks`` see one task per call to ``fit`` or
@@ -192,314 +287,256 @@ class SGDTrainerMixin(CallbackSupportMixin):
         (validation ``score``, higher is better).
     ``_stratify_validation``
         whether the validation split keeps the class proportions.
-    ``_monitor_errors``
-        if True, ``_sgd_loss_and_gradients`` returns ``(loss, error_rate)`` and
-        ``tol`` applies to the training error rate instead of the loss.
-    ``_sgd_prescaled_gradients``
-        if True, ``_sgd_loss_and_gradients`` accepts ``grad_scale=c`` and then
-        fills ``grads`` with ``c`` times the gradients (the loss it returns is
-        unscaled); the trainer passes the optimizer's ``gradient_scale``
-        (``-learning_rate`` for SGD) and the optimizer skips that pass.
+
+    Every ``fit`` and ``partial_fit`` a subclass defines is wrapped in
+    :func:`transaction`.
     """
 
     _auto_batch_size = 200
-    _sgd_prescaled_gradients = False
     _learning_rate_param = "learning_rate_init"
+
+    def __init_subclass__(cls, **kwargs):
+        # Every fit and partial_fit an estimator defines is a transaction.
+        super().__init_subclass__(**kwargs)
+        for name in ("fit", "partial_fit"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_transaction", False):
+                setattr(cls, name, transaction(method))
     _early_stopping_metric = "loss"
     _stratify_validation = False
-    _monitor_errors = False
 
-    # ------------------------------------------------------------------ helpers
-    def _trainer_setting(self, name):
-        if name == "learning_rate_init":
-            return getattr(self, self._learning_rate_param)
-        return getattr(self, name, TRAINER_DEFAULTS[name])
+    # ------------------------------------------------ the stack, by default
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, scratch):
+        """Mean loss on a batch, and the quantity ``tol`` watches; fills ``grads``.
+
+        ``scratch`` is a dict that lives for one call of ``fit``.
+        """
+        stack, g = self._sgd_stack(params), self._sgd_stack(grads)
+        loss, D = _fast.loss_and_gradients(stack, X, Y, sw, g.coefs, g.intercepts, scratch)
+        return loss, self._sgd_watched(loss, D, Y)
+
+    def _sgd_watched(self, loss, D, Y):
+        """The quantity ``tol`` watches on a batch, from its loss and ``∂L/∂Z``."""
+        return loss
+
+    def _sgd_loss(self, params, X, Y, sw):
+        """Mean loss on ``(X, Y)`` (the validation split)."""
+        return _network.loss(self._sgd_stack(params), X, Y, sw)
 
     def _sgd_score(self, X, y, sample_weight):
         return self.score(X, y, sample_weight=sample_weight)
 
-    def _batch_size_for(self, n_samples):
-        bs = self._trainer_setting("batch_size")
-        if bs == "auto":
-            return max(1, min(self._auto_batch_size, n_samples))
-        if bs > n_samples:
-            warnings.warn(
-                f"Got batch_size={bs} larger than the number of samples "
-                f"({n_samples}); using batch_size={n_samples}.",
-                UserWarning,
-            )
-        return max(1, min(int(bs), n_samples))
-
-    def _make_optimizer(self, params, state):
-        s = self._trainer_setting
-        solver = s("solver")
-        return OPTIMIZERS[solver](
-            params,
-            learning_rate_init=s("learning_rate_init"),
-            learning_rate=s("learning_rate"),
-            momentum=s("momentum"),
-            nesterov=s("nesterovs_momentum"),
-            power_t=s("power_t"),
-            beta_1=s("beta_1"),
-            beta_2=s("beta_2"),
-            epsilon=s("epsilon"),
-            state=state,
-        )
+    def _sgd_settings(self):
+        return TrainerSettings.of(self)
 
     # --------------------------------------------------------------- the loop
-    def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial, fit_data=None):
+    def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial):
         """Train on ``(X, Y)``: the whole loop for ``fit``, one pass for ``partial_fit``.
 
-        Parameters
-        ----------
-        X : validated array or CSR matrix, float32 or float64
-        Y : ndarray of shape (n_samples, n_outputs), encoded targets, X's dtype
-        sample_weight : ndarray of shape (n_samples,) or None
-        y_score : array-like
-            The targets as ``score`` expects them (for early stopping).
-        partial : bool
-            True for ``partial_fit``: one epoch, keep the optimizer state.
-        fit_data : tuple (X, y) or None
-            The data as given to ``fit``, shown to callbacks, when ``X`` here is
-            a transformation of it (e.g. fixed features computed from it). By
-            default ``(X, y_score)`` if ``X`` has ``n_features_in_`` columns,
-            else no data.
+        ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
+        ``y_score`` the targets as ``score`` expects them (early stopping).
         """
-        s = self._trainer_setting
-        n_samples, n_features = X.shape
-        fitted = hasattr(self, "n_iter_")
-        if partial:
-            first = not fitted
-        else:
-            first = not (s("warm_start") and fitted)
-        seed_rs = check_random_state(s("random_state"))
-        if first:
-            self._sgd_init_params(n_features, Y.shape[1], X.dtype, seed_rs)
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
-        if partial and getattr(self, "_sgd_state", None) is not None:
-            state = self._sgd_state
-        else:
-            state = {"seed": int(seed_rs.randint(np.iinfo(np.int32).max))}
-
-        if sample_weight is not None:
-            total = sample_weight.sum()
-            # Rescale to mean 1: a weight of 2 then means "this sample, twice".
-            sample_weight = (sample_weight * (n_samples / total)).astype(
-                X.dtype, copy=False
-            )
-
-        # What callbacks are shown as the training data: the data given to fit.
-        if fit_data is None:
-            same = X.shape[1] == getattr(self, "n_features_in_", X.shape[1])
-            fit_data = (X, y_score) if same else (None, None)
-        X_given, y_given = fit_data
-        sw_given = sample_weight
-        early_stopping = bool(s("early_stopping")) and not partial
-        tol = s("tol")
-        if early_stopping:
-            X, Y, sample_weight, X_val, Y_val, sw_val, y_val = self._validation_split(
-                X, Y, sample_weight, y_score, state["seed"]
-            )
-            if first or not hasattr(self, "validation_scores_"):
-                self.validation_scores_ = []
-                self.validation_loss_curve_ = []
-            n_samples = X.shape[0]
-
-        pub = self._sgd_parameters()
-        penalized = self._sgd_penalized()
-        snapshot = [p.copy() for p in pub]
-        saved_state = copy.deepcopy(state)
-        optimizer = self._make_optimizer(pub, state.get("optimizer"))
-        state["optimizer"] = optimizer.state
-
-        average = s("average")
-        if average:
-            if "standard" not in state:
-                state["standard"] = [p.copy() for p in pub]
-                state["n_averaged"] = 0
-            work = state["standard"]
-            avg_start = 0 if average is True else int(average)
-        else:
-            work = pub
-        grads = empty_like_params(work)
-
-        batch_size = self._batch_size_for(n_samples)
-        max_iter = 1 if partial else s("max_iter")
-        callback_ctx, callback_data = self._sgd_callbacks_begin(
-            max_iter, X_given, y_given, sw_given
-        )
-        penalty, alpha, l1_ratio = s("penalty"), s("alpha"), s("l1_ratio")
-        n_iter_no_change = s("n_iter_no_change")
-        verbose = s("verbose")
-        best, no_improvement, best_params = np.inf, 0, None
+        run = self._sgd_begin(X, Y, sample_weight, y_score, partial)
         converged = False
-        prescale = (
-            self._sgd_prescaled_gradients and optimizer.gradient_scale is not None
-        )
-
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for _ in range(max_iter):
-                    tic = time.perf_counter()
-                    if callback_ctx is not None:
-                        epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-                        epoch_ctx.call_on_fit_task_begin(
-                            estimator=self, **callback_data
-                        )
-                    rng = np.random.default_rng([state["seed"], self.n_iter_])
-                    accumulated = monitored = 0.0
-                    # The optimizer's first multiplication (by -learning
-                    # rate) is left to estimators that can fold it into
-                    # their gradients at no cost.
-                    scale = optimizer.gradient_scale if prescale else None
-                    kw = {} if scale is None else {"grad_scale": scale}
-                    for rows in iter_batches(n_samples, batch_size, s("shuffle"), rng):
-                        X_b, Y_b = _take(X, rows), _take(Y, rows)
-                        sw_b = _take(sample_weight, rows)
-                        loss = self._sgd_loss_and_gradients(
-                            work, X_b, Y_b, sw_b, grads, **kw
-                        )
-                        if type(loss) is tuple:  # (loss, error rate) to monitor
-                            loss, error = loss
-                            monitored += error * Y_b.shape[0]
-                        loss += _penalty_value_and_gradient(
-                            penalty, alpha, l1_ratio, work, penalized, grads, **kw
-                        )
-                        if not math.isfinite(loss):
-                            raise _Diverged(loss)
-                        optimizer.update_params(work, grads, prescaled=scale is not None)
-                        if average:
-                            self._update_average(state, work, pub, avg_start)
-                        accumulated += loss * Y_b.shape[0]
-                    self.t_ += n_samples
-                    self.n_iter_ += 1
-                    optimizer.iteration_ends(self.t_)
-                    epoch_loss = accumulated / n_samples
-                    if not all(np.isfinite(p).all() for p in pub):
-                        raise _Diverged(np.inf)
-                    self.loss_curve_.append(epoch_loss)
-                    line = f"Epoch {self.n_iter_}, loss = {epoch_loss:.8f}"
-
-                    # What tol watches: the training loss, or the training error
-                    # rate for estimators whose loss has no scale (the perceptron).
-                    metric = monitored / n_samples if self._monitor_errors else epoch_loss
-                    if early_stopping:
-                        val_loss = self._sgd_loss(pub, X_val, Y_val, sw_val)
-                        val_score = self._sgd_score(X_val, y_val, sw_val)
-                        self.validation_loss_curve_.append(val_loss)
-                        self.validation_scores_.append(val_score)
-                        line += (
-                            f", validation loss = {val_loss:.8f}"
-                            f", validation score = {val_score:.6f}"
-                        )
-                        if self._early_stopping_metric == "loss":
-                            metric = val_loss
-                        else:
-                            metric = -val_score
-                    if verbose:
-                        line += f", time = {time.perf_counter() - tic:.3f} s"
-                        print(line, flush=True)
-                    if callback_ctx is not None and epoch_ctx.call_on_fit_task_end(
-                        estimator=self,
-                        reconstruction_attributes=self._sgd_fitted_attributes,
-                        **callback_data,
-                    ):
-                        converged = True  # a callback asked to stop here
+                for _ in range(run.max_iter):
+                    epoch_ctx = self._sgd_callbacks_epoch_begin(run)
+                    loss, monitored = self._sgd_epoch(run)
+                    converged = self._sgd_epoch_end(run, loss, monitored, epoch_ctx)
+                    if converged:
                         break
-                    if partial or tol is None:
-                        continue
-                    # Stop after n_iter_no_change epochs without an improvement
-                    # of at least tol in the monitored quantity.
-                    if metric > best - tol:
-                        no_improvement += 1
-                    else:
-                        no_improvement = 0
-                    if metric < best:
-                        best = metric
-                        if early_stopping:
-                            best_params = [p.copy() for p in pub]
-                    if no_improvement >= n_iter_no_change:
-                        if optimizer.trigger_stopping(verbose):
-                            converged = True
-                            if verbose:
-                                print(
-                                    f"No improvement greater than tol={tol} for "
-                                    f"{n_iter_no_change} epochs; stopping."
-                                )
-                            break
-                        no_improvement = 0
-                        if average:
-                            # The rate was lowered: a new phase of training
-                            # begins, and the average starts anew with it.
-                            state["n_averaged"] = 0
         except _Diverged as exc:
-            for p, old in zip(pub, snapshot):
-                p[...] = old
-            if partial and fitted:
-                self._sgd_state = saved_state
             name = self._learning_rate_param
             raise ValueError(
                 f"Training diverged: the loss became {exc.loss} during epoch "
                 f"{self.n_iter_ + 1}. The learning rate is probably too large "
-                f"({name}={s('learning_rate_init')!r}): try a smaller {name}, or "
-                "standardise the features (e.g. with StandardScaler). The "
-                "parameters were restored to their values before this call."
+                f"({name}={run.settings.learning_rate_init!r}): try a smaller "
+                f"{name}, or standardise the features (e.g. with StandardScaler). "
+                "The estimator was left as it was before this call."
             ) from None
+        self._sgd_finish(run, converged)
+        return self
 
-        if early_stopping and best_params is not None:
-            for p, b in zip(pub, best_params):
+    def _sgd_begin(self, X, Y, sample_weight, y_score, partial):
+        """Set up one call: parameters, optimizer, validation split, callbacks."""
+        s = self._sgd_settings()
+        fitted = hasattr(self, "n_iter_")
+        first = not fitted if partial else not (s.warm_start and fitted)
+        seed_rs = check_random_state(s.random_state)
+        if first:
+            self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
+            self.n_iter_, self.t_, self.loss_curve_ = 0, 0, []
+        state = self.__dict__.get("_sgd_state") if partial else None
+        if state is None:
+            state = {"seed": int(seed_rs.randint(np.iinfo(np.int32).max))}
+        if sample_weight is not None:
+            # Rescale to mean 1: a weight of 2 then means "this sample, twice".
+            scale = X.shape[0] / sample_weight.sum()
+            sample_weight = (sample_weight * scale).astype(X.dtype, copy=False)
+        fit_data = (X, y_score, sample_weight)
+        validation = None
+        if s.early_stopping and not partial:
+            X, Y, sample_weight, validation = self._validation_split(
+                X, Y, sample_weight, y_score, state["seed"], s.validation_fraction
+            )
+            if first or not hasattr(self, "validation_scores_"):
+                self.validation_scores_, self.validation_loss_curve_ = [], []
+        pub = self._sgd_parameters()
+        work = pub
+        if s.average:
+            state.setdefault("standard", [p.copy() for p in pub])
+            state.setdefault("n_averaged", 0)
+            work = state["standard"]
+        grads = _fast.empty_like(work)
+        # A network laid out in one flat buffer is updated as one array.
+        opt_params, opt_grads = _fast.flat_views(work, grads)
+        optimizer = OPTIMIZERS[s.solver](
+            opt_params,
+            learning_rate_init=s.learning_rate_init,
+            learning_rate=s.learning_rate,
+            momentum=s.momentum,
+            nesterov=s.nesterovs_momentum,
+            power_t=s.power_t,
+            beta_1=s.beta_1,
+            beta_2=s.beta_2,
+            epsilon=s.epsilon,
+            state=state.get("optimizer"),
+        )
+        state["optimizer"] = optimizer.state
+        max_iter = 1 if partial else s.max_iter
+        return _Run(
+            settings=s,
+            X=X,
+            Y=Y,
+            sw=sample_weight,
+            partial=partial,
+            max_iter=max_iter,
+            batch_size=self._batch_size_for(s.batch_size, X.shape[0]),
+            state=state,
+            work=work,
+            grads=grads,
+            optimizer=optimizer,
+            opt_arrays=(opt_params, opt_grads),
+            validation=validation,
+            plateau=_Plateau(None if partial else s.tol, s.n_iter_no_change),
+            callbacks=self._sgd_callbacks_begin(max_iter, *fit_data),
+        )
+
+    def _sgd_epoch(self, run):
+        """One pass over the data; returns the epoch's mean loss and watched quantity."""
+        s, n = run.settings, run.X.shape[0]
+        run.epoch_start = time.perf_counter()
+        rng = np.random.default_rng([run.state["seed"], self.n_iter_])
+        total = monitored = 0.0
+        for rows in iter_batches(n, run.batch_size, s.shuffle, rng):
+            X_b, Y_b, sw_b = _take(run.X, rows), _take(run.Y, rows), _take(run.sw, rows)
+            loss, watched = self._sgd_loss_and_gradients(
+                run.work, X_b, Y_b, sw_b, run.grads, run.scratch
+            )
+            loss += penalty_value_and_gradient(
+                s.penalty, s.alpha, s.l1_ratio, run.work, self._sgd_penalized(), run.grads
+            )
+            if not math.isfinite(loss):
+                raise _Diverged(loss)
+            run.optimizer.update_params(*run.opt_arrays)
+            if s.average:
+                self._update_average(run.state, run.work, self._sgd_parameters(), s.average)
+            total += loss * Y_b.shape[0]
+            monitored += watched * Y_b.shape[0]
+        self.t_ += n
+        self.n_iter_ += 1
+        run.optimizer.iteration_ends(self.t_)
+        if not all(np.isfinite(p).all() for p in self._sgd_parameters()):
+            raise _Diverged(np.inf)
+        return total / n, monitored / n
+
+    def _sgd_epoch_end(self, run, loss, monitored, epoch_ctx):
+        """Record the epoch and decide whether to stop; True means converged."""
+        self.loss_curve_.append(loss)
+        line = f"Epoch {self.n_iter_}, loss = {loss:.8f}"
+        metric = monitored
+        if run.validation is not None:
+            metric, extra = self._record_validation(run)
+            line += extra
+        if run.settings.verbose:
+            print(f"{line}, time = {time.perf_counter() - run.epoch_start:.3f} s", flush=True)
+        if self._sgd_callbacks_epoch_end(run, epoch_ctx):
+            return True  # a callback asked to stop here
+        improved, stalled = run.plateau.update(metric)
+        if improved and run.validation is not None:
+            run.best_params = [p.copy() for p in self._sgd_parameters()]
+        if not stalled:
+            return False
+        if run.optimizer.trigger_stopping(run.settings.verbose):
+            if run.settings.verbose:
+                print(
+                    f"No improvement greater than tol={run.settings.tol} for "
+                    f"{run.settings.n_iter_no_change} epochs; stopping."
+                )
+            return True
+        run.plateau.stalled = 0
+        if run.settings.average:
+            # The rate was lowered: a new phase of training begins, and the
+            # average starts anew with it.
+            run.state["n_averaged"] = 0
+        return False
+
+    def _record_validation(self, run):
+        X_val, Y_val, sw_val, y_val = run.validation
+        val_loss = self._sgd_loss(self._sgd_parameters(), X_val, Y_val, sw_val)
+        val_score = self._sgd_score(X_val, y_val, sw_val)
+        self.validation_loss_curve_.append(val_loss)
+        self.validation_scores_.append(val_score)
+        metric = val_loss if self._early_stopping_metric == "loss" else -val_score
+        line = f", validation loss = {val_loss:.8f}, validation score = {val_score:.6f}"
+        return metric, line
+
+    def _sgd_finish(self, run, converged):
+        """Keep the best weights of early stopping; the summary attributes."""
+        if run.best_params is not None:
+            for p, b in zip(self._sgd_parameters(), run.best_params):
                 p[...] = b
-            if average:
-                for w, b in zip(work, best_params):
+            if run.settings.average:
+                for w, b in zip(run.work, run.best_params):
                     w[...] = b
-        if early_stopping and self.validation_scores_:
+        if run.validation is not None and self.validation_scores_:
             self.best_validation_score_ = float(np.max(self.validation_scores_))
             self.best_loss_ = float(np.min(self.validation_loss_curve_))
         elif self.loss_curve_:
             self.best_loss_ = float(np.min(self.loss_curve_))
         self.loss_ = float(self.loss_curve_[-1])
-        self._sgd_state = state
-        if callback_ctx is not None:
-            callback_ctx.call_on_fit_task_end(
-                estimator=self, reconstruction_attributes={}, **callback_data
-            )
-        if not partial and not converged and tol is not None:
+        self._sgd_state = run.state
+        if run.callbacks is not None:
+            ctx, data = run.callbacks
+            ctx.call_on_fit_task_end(estimator=self, reconstruction_attributes={}, **data)
+        s = run.settings
+        if not run.partial and not converged and s.tol is not None:
             warnings.warn(
-                f"{type(self).__name__} stopped after max_iter={max_iter} epochs "
-                f"before the loss improved by less than tol={tol} for "
-                f"{n_iter_no_change} epochs in a row; increase max_iter, or "
+                f"{type(self).__name__} stopped after max_iter={run.max_iter} epochs "
+                f"before the loss improved by less than tol={s.tol} for "
+                f"{s.n_iter_no_change} epochs in a row; increase max_iter, or "
                 "set tol=None to train for exactly max_iter epochs.",
                 ConvergenceWarning,
             )
-        return self
 
-    def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):
-        """Open this fit's callback context: ``(context, hook data)`` or ``(None, None)``."""
-        if not hasattr(self, "_init_callback_context") or not (
-            getattr(self, "_skl_callbacks", None)
-            or hasattr(self, "_parent_callback_ctx")
-        ):
-            return None, None
-        ctx = self._init_callback_context(task_name="fit", max_subtasks=max_iter)
-        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
-        data = {"X": X, "y": y, "metadata": metadata}
-        ctx.call_on_fit_task_begin(estimator=self, **data)
-        return ctx, data
-
-    def _sgd_fitted_attributes(self):
-        # A copy of the fitted state, from which the callbacks rebuild an
-        # estimator that predicts as if training stopped now.
-        return {
-            k: copy.deepcopy(v)
-            for k, v in vars(self).items()
-            if k.endswith("_") and not k.startswith("_")
-        }
+    # ----------------------------------------------------------------- helpers
+    def _batch_size_for(self, batch_size, n_samples):
+        if batch_size == "auto":
+            return max(1, min(self._auto_batch_size, n_samples))
+        if batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={batch_size} larger than the number of samples "
+                f"({n_samples}); using batch_size={n_samples}.",
+                UserWarning,
+            )
+        return max(1, min(int(batch_size), n_samples))
 
     @staticmethod
-    def _update_average(state, work, pub, avg_start):
-        # Polyak-Ruppert averaging: pub = mean of the iterates since avg_start.
+    def _update_average(state, work, pub, average):
+        # Polyak-Ruppert averaging: pub = mean of the iterates since the
+        # start (or since step ``average``, an int).
+        avg_start = 0 if average is True else int(average)
         if avg_start and state.get("t_seen", 0) < avg_start:
             state["t_seen"] = state.get("t_seen", 0) + 1
             for p, w in zip(pub, work):
@@ -510,20 +547,16 @@ class SGDTrainerMixin(CallbackSupportMixin):
         for p, w in zip(pub, work):
             p += (w - p) * inv
 
-    def _validation_split(self, X, Y, sample_weight, y_score, seed):
-        n = X.shape[0]
+    def _validation_split(self, X, Y, sample_weight, y_score, seed, fraction):
         stratify = np.asarray(y_score) if self._stratify_validation else None
         try:
             train, val = train_test_split(
-                np.arange(n),
-                test_size=self._trainer_setting("validation_fraction"),
-                random_state=seed,
-                stratify=stratify,
+                np.arange(X.shape[0]), test_size=fraction, random_state=seed, stratify=stratify
             )
         except ValueError as exc:
             raise ValueError(
                 "early_stopping=True could not set aside a validation split "
-                f"(validation_fraction={self.validation_fraction}): {exc}"
+                f"(validation_fraction={fraction}): {exc}"
             ) from None
         sw_val = None if sample_weight is None else sample_weight[val]
         if sw_val is not None and not np.any(sw_val > 0):
@@ -531,16 +564,50 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "The sample weights of the validation split are all zero; "
                 "use another random_state or a larger validation_fraction."
             )
-        y_val = _take(np.asarray(y_score), val)
-        return (
-            _take(X, train),
-            Y[train],
-            None if sample_weight is None else sample_weight[train],
-            _take(X, val),
-            Y[val],
-            sw_val,
-            y_val,
+        validation = (_take(X, val), Y[val], sw_val, _take(np.asarray(y_score), val))
+        sw_train = None if sample_weight is None else sample_weight[train]
+        return _take(X, train), Y[train], sw_train, validation
+
+    # --------------------------------------------------------------- callbacks
+    def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):
+        """Open this call's callback context: ``(context, hook data)`` or None."""
+        if not hasattr(self, "_init_callback_context") or not (
+            getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx")
+        ):
+            return None
+        ctx = self._init_callback_context(task_name="fit", max_subtasks=max_iter)
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        data = {"X": X, "y": y, "metadata": metadata}
+        ctx.call_on_fit_task_begin(estimator=self, **data)
+        return ctx, data
+
+    def _sgd_callbacks_epoch_begin(self, run):
+        if run.callbacks is None:
+            return None
+        ctx, data = run.callbacks
+        epoch_ctx = ctx.subcontext(task_name="epoch")
+        epoch_ctx.call_on_fit_task_begin(estimator=self, **data)
+        return epoch_ctx
+
+    def _sgd_callbacks_epoch_end(self, run, epoch_ctx):
+        if epoch_ctx is None:
+            return False
+        return bool(
+            epoch_ctx.call_on_fit_task_end(
+                estimator=self,
+                reconstruction_attributes=self._sgd_fitted_attributes,
+                **run.callbacks[1],
+            )
         )
+
+    def _sgd_fitted_attributes(self):
+        # A copy of the fitted state, from which the callbacks rebuild an
+        # estimator that predicts as if training stopped now.
+        return {
+            k: copy.deepcopy(v)
+            for k, v in vars(self).items()
+            if k.endswith("_") and not k.startswith("_")
+        }
 
 
 class _Diverged(Exception):

@@ -1,77 +1,23 @@
 """SigmoidNeuronClassifier: one neuron with a smooth S instead of a step."""
 
+import dataclasses
 from numbers import Real
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._base import prepare_classification
+from ._fast import one_blas_thread
 from ._linear import LinearSGDMixin
+from ._losses import LOSSES
 from ._sgd import TRAINER_CONSTRAINTS
 from ._sklearn_private import Interval, StrOptions, _fit_context
-from ._threads import one_blas_thread
 
-
-# Each loss is written in terms of the decision values ``Z`` (n, k) and the
-# targets ``Y`` in {0, 1}; it returns the per-sample loss (n,) and ∂l_i/∂z
-# (n, k), overwriting ``Z``. Working from ``z`` rather than from ``σ(z)`` keeps
-# both exact where σ(z) rounds to 0 or 1.
-def _squared_error(Z, Y):
-    """``l_i = mean_k (σ(z_ik) - y_ik)²``; ``∂l/∂z = (2/K) (σ - y) σ (1 - σ)``."""
-    P = expit(Z, out=Z)
-    D = P - Y
-    per_sample = np.einsum("ij,ij->i", D, D)
-    D *= 1 - P
-    dZ = np.multiply(P, D, out=Z)  # (σ - y) σ (1 - σ), σ(1 - σ) the slope
-    k = Y.shape[1]
-    if k > 1:
-        per_sample /= k
-    dZ *= 2.0 / k
-    return per_sample, dZ
-
-
-def _log_loss(Z, Y):
-    """``l_i = Σ_k log(1 + e^z) - y z``; ``∂l/∂z = σ(z) - y``.
-
-    ``log(1 + e^z) = max(z, 0) + log1p(e^-|z|)`` never overflows.
-    """
-    L = np.abs(Z)
-    np.negative(L, out=L)
-    np.exp(L, out=L)
-    np.log1p(L, out=L)
-    L += np.maximum(Z, 0)
-    L -= Y * Z
-    per_sample = L[:, 0] if L.shape[1] == 1 else L.sum(axis=1)
-    dZ = expit(Z, out=Z)
-    dZ -= Y
-    return per_sample, dZ
-
-
-def _softmax_log_loss(Z, Y):
-    """``l_i = log Σ_k e^{z_ik} - Σ_k y_ik z_ik``; ``∂l/∂z = softmax(z) - y``.
-
-    The cross-entropy of the softmax, for targets whose rows sum to 1. The
-    largest ``z`` of each row is subtracted first, which changes neither the
-    softmax nor the loss and keeps ``e^z`` from overflowing.
-    """
-    Z -= Z.max(axis=1, keepdims=True)
-    yz = np.einsum("ij,ij->i", Y, Z)
-    P = np.exp(Z, out=Z)
-    total = P.sum(axis=1)
-    per_sample = np.log(total)
-    per_sample -= yz
-    P /= total[:, None]
-    P -= Y
-    return per_sample, P
-
-
-# The allowed values of ``loss`` are the keys of this table: the losses of
-# sigmoid outputs (one per neuron, added up).
-OUTPUT_LOSSES = {"squared_error": _squared_error, "log_loss": _log_loss}
-# The losses available for a softmax output layer.
-SOFTMAX_LOSSES = {"log_loss": _softmax_log_loss}
+# The losses a sigmoid output can be trained on (a softmax output, only on
+# the log-loss): from the package's one loss table.
+SIGMOID_LOSSES = sorted(loss for loss, output in LOSSES if output == "sigmoid")
 
 # Class frequencies are clipped this far from 0 and 1 for the start biases.
 _MIN_FREQ = 1e-6
@@ -422,7 +368,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
                 "solver",
             )
         },
-        "loss": [StrOptions(set(OUTPUT_LOSSES))],
+        "loss": [StrOptions(set(SIGMOID_LOSSES))],
         "output": [StrOptions({"auto", "softmax", "sigmoid"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "fit_intercept": ["boolean"],
@@ -496,7 +442,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         output = self.output
         if output == "auto":
             output = "softmax" if self.loss == "log_loss" else "sigmoid"
-        if output == "softmax" and self.loss not in SOFTMAX_LOSSES:
+        if output == "softmax" and (self.loss, "softmax") not in LOSSES:
             raise ValueError(
                 f"output='softmax' is trained on loss='log_loss' (the "
                 f"cross-entropy of the softmax), got loss={self.loss!r}; use "
@@ -504,11 +450,14 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             )
         return output if len(self.classes_) > 2 else "sigmoid"
 
-    def _trainer_setting(self, name):
-        value = super()._trainer_setting(name)
-        if name in ("learning_rate_init", "average") and isinstance(value, str):
-            return self._auto_settings[name]
-        return value
+    def _sgd_settings(self):
+        settings = super()._sgd_settings()
+        auto = {
+            name: self._auto_settings[name]
+            for name in ("learning_rate_init", "average")
+            if isinstance(getattr(settings, name), str)
+        }
+        return dataclasses.replace(settings, **auto)
 
     def _resolve_auto_settings(self, X, sw, first):
         """Choose the values of ``learning_rate_init`` and ``average`` 'auto'.
@@ -551,62 +500,11 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         if self.fit_intercept:
             self.intercept_[:] = self._start_intercept
 
-    def _output_loss_grad(self, Z, Y):
-        table = SOFTMAX_LOSSES if self.output_ == "softmax" else OUTPUT_LOSSES
-        per_sample, dZ = table[self.loss](Z, Y)
-        return per_sample, dZ, None
+    def _output(self):
+        return self.output_
 
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads):
-        if sparse.issparse(X):
-            return super()._sgd_loss_and_gradients(params, X, Y, sw, grads)
-        # The generic layer's computation, fused for dense X: with a few
-        # neurons and 1024-row batches, numpy's per-call overhead is a large
-        # part of a step. So: the decision values are laid out one row per
-        # neuron, (k, n), for the sums over the classes and over the samples
-        # run along contiguous memory; the losses are summed without
-        # per-sample arrays where they can be; everything is done in place.
-        n = X.shape[0]
-        Zt = np.dot(params[0], X.T)
-        if len(params) > 1:
-            Zt += params[1][:, None]
-        Yt = Y.T if sw is None else Y.T * sw  # s_i y_ik, one row per neuron
-        scale = 1.0 / n  # ∂L/∂z_ik = scale * s_i * ∂l_i/∂z_ik
-        if self.output_ == "softmax":  # log Σ_k e^z_k - Σ_k y_k z_k
-            Zt -= Zt.max(axis=0)
-            total = -float(np.vdot(Yt, Zt))
-            P = np.exp(Zt, out=Zt)
-            norm = P.sum(axis=0)
-            log_norm = np.log(norm)
-            total += float(log_norm.sum() if sw is None else sw @ log_norm)
-            # s (p - y) = e^z (s / Σ e^z) - s y
-            P *= np.divide(1.0 if sw is None else sw, norm, out=norm)
-            dZ = np.subtract(P, Yt, out=P)
-        elif self.loss == "log_loss":  # Σ_k log(1 + e^z_k) - y_k z_k
-            L = np.logaddexp(0, Zt)
-            total = float(L.sum() if sw is None else (L @ sw).sum())
-            total -= float(np.vdot(Yt, Zt))
-            dZ = expit(Zt, out=Zt)
-            if sw is not None:
-                dZ *= sw
-            dZ -= Yt
-        else:  # mean_k (σ(z_k) - y_k)²
-            k = Y.shape[1]
-            P = expit(Zt, out=Zt)
-            D = P - Y.T
-            if sw is None:
-                total = float(np.vdot(D, D)) / k
-            else:
-                total = float((np.square(D) @ sw).sum()) / k
-                D *= sw
-            D *= P
-            P -= 1
-            dZ = np.multiply(D, P, out=P)  # s (σ - y) σ (σ - 1)
-            scale *= -2.0 / k
-        dZ *= scale
-        np.dot(dZ, X, out=grads[0])
-        if len(params) > 1:
-            np.sum(dZ, axis=1, out=grads[1])
-        return total / n
+    def _loss(self):
+        return self.loss
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))

@@ -16,10 +16,10 @@ import numpy as np
 from scipy import linalg
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import validate_fit_data, validate_sample_weight
+from ._network import Stack
 from ._optimizers import OPTIMIZERS
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
 from ._sklearn_private import Interval, StrOptions, _fit_context
@@ -455,6 +455,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     def _build_layout(self, X, sw, dtype):
         n_samples, n_features = X.shape
+        self.steepness_ = float(self.steepness)
         lo, hi = self._ranges(X, sw)
         grid = self._grid(X, sw, lo, hi, self.n_towers)
         self.edges_ = [g.astype(dtype) for g in grid]
@@ -505,17 +506,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self.cells_ = cells
 
     # ------------------------------------------------------------ activations
-    def _peak(self):
-        # Value of σ(s(x-a)) - σ(s(x-c)) at the tower's centre.
-        return np.tanh(self.steepness / 4.0)
-
     def _towers_1d(self, Xg, left, right):
-        """Normalised towers: ``(σ(s(x - a)) - σ(s(x - c))) / peak``, ``s = k/(c - a)``."""
-        s = self.steepness / (right - left)
+        """Normalised towers: ``(σ(s(x - a)) - σ(s(x - c))) / peak``, ``s = k/(c - a)``.
+
+        ``peak = tanh(k / 4)`` is the value of the difference at the centre.
+        """
+        s = self.steepness_ / (right - left)
         with np.errstate(over="ignore"):
             A = expit(s * (Xg - left))
             A -= expit(s * (Xg - right))
-        A *= 1.0 / self._peak()
+        A *= 1.0 / np.tanh(self.steepness_ / 4.0)
         return A
 
     def _activations(self, X):
@@ -532,7 +532,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                 S += P[:, self.cells_[:, j]]
             # All d walls up: Σ ≈ d; one down: Σ ≲ d - 1. Threshold halfway.
             S -= d - 0.5
-            S *= self.steepness
+            S *= self.steepness_
             with np.errstate(over="ignore"):
                 out[:, m:] = expit(S)
         return out
@@ -593,9 +593,12 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             yield slice(start, min(start + step, n_samples))
 
     # ----------------------------------------------------------- SGD hooks
+    # The trainer sees the stack of the explanation: a hidden layer of towers,
+    # built (not trained), computed batch by batch, under a learnt identity
+    # output layer with weights heights_ and biases intercept_.
     def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
         # The loss is convex in the heights: a zero start is as good as any.
-        self.heights_ = np.zeros((n_features, n_outputs), dtype=dtype)
+        self.heights_ = np.zeros((self.n_towers_, n_outputs), dtype=dtype)
         self.intercept_ = np.zeros(n_outputs, dtype=dtype)
 
     def _sgd_parameters(self):
@@ -604,35 +607,19 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     def _sgd_penalized(self):
         return [True, False]
 
-    def _sgd_loss_and_gradients(self, params, T, Y, sw, grads):
-        # For the trainer, the "features" are the towers' activations T.
-        H, b = params
-        R = T @ H
-        R += b
-        R -= Y  # residuals ŷ - y
-        n, k = Y.shape
-        per_sample = np.einsum("ij,ij->i", R, R) / k
-        if sw is None:
-            loss = float(per_sample.sum()) / n
-        else:
-            loss = float(np.dot(per_sample, sw)) / n
-            R *= sw[:, None]
-        R *= 2.0 / (k * n)  # ∂L/∂ŷ = 2 (ŷ - y) s_i / (K N)
-        np.dot(T.T, R, out=grads[0])
-        np.sum(R, axis=0, out=grads[1])
-        return loss
+    def _sgd_stack(self, arrays):
+        return Stack([arrays[0]], [arrays[1]], [], "identity", "squared_error")
 
-    def _sgd_loss(self, params, T, Y, sw):
-        R = T @ params[0] + params[1] - Y
-        per_sample = np.einsum("ij,ij->i", R, R) / Y.shape[1]
-        if sw is None:
-            return float(per_sample.mean())
-        return float(np.dot(per_sample, sw)) / per_sample.shape[0]
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, scratch):
+        T = self._activations(X)
+        return super()._sgd_loss_and_gradients(params, T, Y, sw, grads, scratch)
 
-    def _sgd_score(self, T, y, sample_weight):
-        P = T @ self.heights_ + self.intercept_
-        y = np.asarray(y)
-        return float(r2_score(y, P.ravel() if y.ndim == 1 else P, sample_weight=sample_weight))
+    def _sgd_loss(self, params, X, Y, sw):
+        total = 0.0
+        for rows in self._row_blocks(X.shape[0]):
+            T, w = self._activations(X[rows]), None if sw is None else sw[rows]
+            total += super()._sgd_loss(params, T, Y[rows], w) * T.shape[0]
+        return total / X.shape[0]
 
     # ---------------------------------------------------------- exact solve
     def _lstsq_accumulate(self, X, Y, sw):
@@ -786,10 +773,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                 )
             return self
 
-        T = self._activations(X)
-        if not hasattr(self, "loss_curve_"):
-            self.loss_curve_ = []
-        return self._sgd_fit(T, Y, sw, y, partial=partial, fit_data=(X, y))
+        return self._sgd_fit(X, Y, sw, y, partial=partial)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

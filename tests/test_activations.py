@@ -4,15 +4,19 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sknn_intuition._activations import ACTIVATIONS, DERIVATIVES
+from sknn_intuition._activations import ACTIVATIONS, DERIVATIVES, HIDDEN_ACTIVATIONS
 
 
 def test_tables_have_the_same_names():
-    assert set(ACTIVATIONS) == set(DERIVATIVES)
-    assert {"identity", "step", "sigmoid", "tanh", "relu"} <= set(ACTIVATIONS)
+    # Every activation with a derivative can sit in a hidden layer; the step
+    # (slope zero) and the softmax (slope absorbed by the log-loss) only at
+    # the output.
+    assert set(DERIVATIVES) == set(HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
+    assert set(ACTIVATIONS) - set(DERIVATIVES) == {"step", "softmax"}
+    assert {"identity", "sigmoid", "tanh", "relu"} <= set(HIDDEN_ACTIVATIONS)
 
 
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("name", sorted(DERIVATIVES))
 def test_derivative_matches_finite_differences(name):
     rng = np.random.default_rng(0)
     Z = rng.normal(scale=3, size=(50, 4))
@@ -45,3 +49,13 @@ def test_values():
     # Stable for any input: no overflow warning (warnings are errors in tests).
     assert np.all(np.isfinite(ACTIVATIONS["sigmoid"](np.array([-1e308, 1e308]))))
     assert ACTIVATIONS["sigmoid"](np.array([0.0]))[0] == expit(0.0) == 0.5
+
+
+def test_softmax_is_stable_and_normalised():
+    softmax = ACTIVATIONS["softmax"]
+    Z = np.array([[1000.0, 1000.0, -1000.0], [0.0, np.log(3.0), -np.inf]])
+    np.testing.assert_allclose(softmax(Z), [[0.5, 0.5, 0.0], [0.25, 0.75, 0.0]])
+    Z2 = np.random.RandomState(0).normal(size=(5, 4))
+    out = Z2.copy()
+    softmax(out, out=out)
+    np.testing.assert_allclose(out, np.exp(Z2) / np.exp(Z2).sum(1, keepdims=True))

@@ -13,7 +13,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.class_weight import compute_class_weight
 
 from sknn_intuition import FeedForwardClassifier, FeedForwardRegressor
-from sknn_intuition._optimizers import empty_like_params, tiled_buffer
+from sknn_intuition._fast import empty_like, tiled_buffer
 
 SK_ACTIVATION = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic", "identity": "identity"}
 
@@ -102,13 +102,15 @@ def _fd_check(est, X, Y, sw, h=1e-6):
     assert tiled_buffer(params) is not None  # as training leaves them
     # Gradients laid out in one buffer like the parameters (the path training
     # takes, biases inside the matrix products), and as separate arrays.
-    grads = empty_like_params(params)
+    grads = empty_like(params)
     separate = [np.empty_like(p) for p in params]
-    loss = est._sgd_loss_and_gradients(params, X, Y, sw, grads)
-    assert est._workspace["blocks"] is not None  # the stacked path ran
+    scratch, scratch_sep = {}, {}
+    loss, _ = est._sgd_loss_and_gradients(params, X, Y, sw, grads, scratch)
+    assert scratch["blocks"] is not None  # the stacked path ran
     assert loss == pytest.approx(est._sgd_loss(params, X, Y, sw), rel=1e-12)
-    assert est._sgd_loss_and_gradients(params, X, Y, sw, separate) == pytest.approx(loss)
-    assert est._workspace["blocks"] is None  # the plain one
+    loss_sep, _ = est._sgd_loss_and_gradients(params, X, Y, sw, separate, scratch_sep)
+    assert loss_sep == pytest.approx(loss)
+    assert scratch_sep["blocks"] is None  # the plain one
     for g, g_sep in zip(grads, separate):
         np.testing.assert_allclose(g, g_sep, rtol=1e-12, atol=1e-15)
     for p, g in zip(params, grads):
@@ -370,38 +372,25 @@ def test_training_continues_the_same_after_pickling(solver):
     assert tiled_buffer(again._sgd_parameters()) is not None
 
 
-@pytest.mark.parametrize("sparse_X", [False, True])
-def test_hook_scales_its_gradients_on_request(sparse_X):
-    """grad_scale=c: the same loss, c times the gradients (both layouts)."""
-    X, y = _regression(n=30)
-    reg = FeedForwardRegressor(hidden_layer_sizes=(5, 4), alpha=0.0, max_iter=2,
-                               random_state=0).fit(X, y)
-    Xs = sparse.csr_matrix(X) if sparse_X else X
-    params = reg._sgd_parameters()
-    sw = np.linspace(0.5, 1.5, len(y))
-    plain, scaled = empty_like_params(params), empty_like_params(params)
-    loss = reg._sgd_loss_and_gradients(params, Xs, y[:, None], sw, plain)
-    loss_c = reg._sgd_loss_and_gradients(params, Xs, y[:, None], sw, scaled, grad_scale=-0.03)
-    assert loss_c == loss
-    for g, g_c in zip(plain, scaled):
-        np.testing.assert_allclose(g_c, -0.03 * g, rtol=1e-12, atol=1e-18)
-
-
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
-def test_prescaled_gradients_train_like_the_optimizer_scaling_them(
-    momentum, nesterov, learning_rate
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_fast_path_trains_like_the_plain_network(
+    momentum, nesterov, learning_rate, solver, monkeypatch
 ):
-    """Folding -learning_rate into the gradients changes nothing but a pass."""
+    """The biases-in-blocks path of _fast and the plain _network path: the
+    same training, step for step (every schedule and momentum)."""
+    from sknn_intuition import _fast, _network
+
     X, y = _regression(n=80)
-    kw = dict(hidden_layer_sizes=(6, 5), solver="sgd", momentum=momentum,
-              nesterovs_momentum=nesterov, learning_rate=learning_rate, alpha=0.01,
-              batch_size=16, max_iter=8, tol=1e-3, n_iter_no_change=2, random_state=0)
-    folded = FeedForwardRegressor(**kw).fit(X, y)
-    unfolded = FeedForwardRegressor(**kw)
-    unfolded._sgd_prescaled_gradients = False
-    unfolded.fit(X, y)
-    assert folded.n_iter_ == unfolded.n_iter_
-    np.testing.assert_allclose(folded.loss_curve_, unfolded.loss_curve_, rtol=1e-10)
-    for a, b in zip(folded._sgd_parameters(), unfolded._sgd_parameters()):
+    kw = dict(hidden_layer_sizes=(6, 5), activation=["relu", "tanh"], solver=solver,
+              momentum=momentum, nesterovs_momentum=nesterov, learning_rate=learning_rate,
+              alpha=0.01, batch_size=16, max_iter=8, tol=1e-3, n_iter_no_change=2,
+              random_state=0)
+    fast = FeedForwardRegressor(**kw).fit(X, y)
+    monkeypatch.setattr(_fast, "loss_and_gradients", _network.loss_and_gradients)
+    plain = FeedForwardRegressor(**kw).fit(X, y)
+    assert fast.n_iter_ == plain.n_iter_
+    np.testing.assert_allclose(fast.loss_curve_, plain.loss_curve_, rtol=1e-10)
+    for a, b in zip(fast._sgd_parameters(), plain._sgd_parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

@@ -5,14 +5,8 @@ import copy
 import numpy as np
 import pytest
 
-from sknn_intuition._optimizers import (
-    OPTIMIZERS,
-    AdamOptimizer,
-    SGDOptimizer,
-    empty_like_params,
-    tiled_buffer,
-    tiled_copy,
-)
+from sknn_intuition._fast import flat_views, tiled_buffer, tiled_copy
+from sknn_intuition._optimizers import OPTIMIZERS, AdamOptimizer, SGDOptimizer
 
 
 def _quadratic_grads(p):
@@ -120,59 +114,26 @@ def _network_like(rng):
         ("adam", {}),
     ],
 )
-def test_tiled_parameters_step_like_separate_ones(name, kwargs):
-    """Steps on one flat buffer (tiled views) equal steps array by array."""
+def test_steps_on_one_flat_buffer_equal_steps_layer_by_layer(name, kwargs):
+    """The trainer hands a network laid out in one buffer over as one array:
+    the same steps; and a state saved one way resumes the other way."""
     rng = np.random.default_rng(0)
     separate = _network_like(rng)
     tiled = tiled_copy(separate)
-    base = tiled_buffer(tiled)
-    assert base is not None and base.size == sum(p.size for p in separate)
+    grads_t = tiled_copy(tiled, fill=False)
+    (flat,), (flat_g,) = flat_views(tiled, grads_t)
+    assert flat is tiled_buffer(tiled)
     opt_s = OPTIMIZERS[name](separate, learning_rate_init=0.1, **kwargs)
-    opt_t = OPTIMIZERS[name](tiled, learning_rate_init=0.1, **kwargs)
-    grads_t = empty_like_params(tiled)
-    assert tiled_buffer(grads_t) is not None
-    for _ in range(4):
+    opt_t = OPTIMIZERS[name]([flat], learning_rate_init=0.1, **kwargs)
+    for step in range(6):
+        if step == 3:  # save, copy and resume each state in the other layout
+            state_s, state_t = copy.deepcopy(opt_s.state), copy.deepcopy(opt_t.state)
+            opt_s = OPTIMIZERS[name](separate, learning_rate_init=0.1, state=state_t, **kwargs)
+            opt_t = OPTIMIZERS[name]([flat], learning_rate_init=0.1, state=state_s, **kwargs)
         g = [rng.standard_normal(p.shape) for p in separate]
         for dst, src in zip(grads_t, g):
             dst[...] = src
         opt_s.update_params(separate, g)
-        opt_t.update_params(tiled, grads_t)
+        opt_t.update_params([flat], [flat_g])
         for a, b in zip(separate, tiled):
             np.testing.assert_allclose(a, b, rtol=1e-13)
-    if name == "sgd" and not kwargs:
-        return  # plain SGD keeps no arrays
-    # The optimizer's arrays follow the parameters' layout, and a state that
-    # lost it (a pickled or copied one) is laid out again on resuming.
-    arrays = opt_t.state.get("velocities", opt_t.state.get("ms"))
-    assert tiled_buffer(arrays) is not None
-    state = copy.deepcopy(opt_t.state)
-    assert tiled_buffer(state.get("velocities", state.get("ms"))) is None
-    resumed = OPTIMIZERS[name](tiled, learning_rate_init=0.1, state=state, **kwargs)
-    assert tiled_buffer(resumed.state.get("velocities", resumed.state.get("ms"))) is not None
-
-
-def test_tiled_buffer_needs_an_exact_tiling():
-    base = np.arange(10.0)
-    assert tiled_buffer([base[:4].reshape(2, 2), base[4:]]) is base
-    assert tiled_buffer([base[:4], base[5:]]) is None  # a gap
-    assert tiled_buffer([base[4:], base[:4]]) is None  # out of order
-    assert tiled_buffer([base[:4], base[4:9]]) is None  # does not cover it all
-    assert tiled_buffer([base[::2]]) is None  # not contiguous
-    assert tiled_buffer([np.zeros(3)]) is None  # owns its data
-
-
-def test_prescaled_gradients():
-    """SGD can take gradients already times -learning_rate; Adam cannot."""
-    p1, p2 = [np.array([0.0, 10.0])], [np.array([0.0, 10.0])]
-    a = SGDOptimizer(p1, learning_rate_init=0.1, momentum=0.9, nesterov=True)
-    b = SGDOptimizer(p2, learning_rate_init=0.1, momentum=0.9, nesterov=True)
-    assert b.gradient_scale == -0.1
-    for _ in range(4):
-        a.update_params(p1, _quadratic_grads(p1))
-        g = _quadratic_grads(p2)
-        b.update_params(p2, [b.gradient_scale * g[0]], prescaled=True)
-        np.testing.assert_allclose(p1[0], p2[0], rtol=1e-14)
-    adam = AdamOptimizer(p1)
-    assert adam.gradient_scale is None
-    with pytest.raises(ValueError, match="prescaled"):
-        adam.update_params(p1, _quadratic_grads(p1), prescaled=True)

@@ -58,9 +58,12 @@ class _LeastSquares(RegressorMixin, LinearSGDMixin, BaseEstimator):
 
     fit_intercept = True
 
-    def _output_loss_grad(self, Z, Y):
-        diff = Z - Y
-        return (diff * diff).sum(axis=1), 2 * diff, None
+    # One layer, identity output, squared error: linear least squares.
+    def _output(self):
+        return "identity"
+
+    def _loss(self):
+        return "squared_error"
 
     def _fit(self, X, y, sample_weight, partial):
         first = not (partial and hasattr(self, "n_iter_"))
