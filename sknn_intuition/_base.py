@@ -4,8 +4,6 @@ Every public estimator validates its input here, so that a bad input gets the
 same clear message whichever estimator it is given to.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -140,12 +138,6 @@ def encode_labels(y_idx, n_classes, *, positive, negative, dtype):
     Y = np.full((y_idx.shape[0], n_classes), negative, dtype=dtype)
     Y[np.arange(y_idx.shape[0]), y_idx] = positive
     return Y
-
-
-def is_int_or_auto(value):
-    return value == "auto" or (
-        isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    )
 
 
 def prepare_classification(est, X, y, sample_weight, classes, *, partial, negative):

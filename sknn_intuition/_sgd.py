@@ -520,6 +520,20 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 ConvergenceWarning,
             )
 
+    def _record_exact_pass(self, loss, n_samples, *, restart):
+        """The loop's bookkeeping for a pass solved exactly instead (one "epoch").
+
+        For estimators with an exact solver beside SGD (the tower's least
+        squares): ``n_iter_``, ``t_``, ``loss_curve_``, ``loss_``, ``best_loss_``.
+        """
+        if restart or not hasattr(self, "n_iter_"):
+            self.n_iter_, self.t_, self.loss_curve_ = 0, 0, []
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_curve_.append(loss)
+        self.loss_ = loss
+        self.best_loss_ = float(np.min(self.loss_curve_))
+
     # ----------------------------------------------------------------- helpers
     def _batch_size_for(self, batch_size, n_samples):
         if batch_size == "auto":

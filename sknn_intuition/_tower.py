@@ -738,42 +738,34 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             self._y_1d = y.ndim == 1
             self._sgd_init_params(self.n_towers_, self.n_outputs_, X.dtype, None)
 
-        if self.solver == "lstsq" and self._use_dual(X.shape[0], partial):
+        if self.solver != "lstsq":
+            return self._sgd_fit(X, Y, sw, y, partial=partial)
+        if self._use_dual(X.shape[0], partial):
             loss = self._lstsq_dual(X, Y, sw)
-            self.n_iter_, self.t_, self.loss_curve_ = 1, X.shape[0], [loss]
-            self.loss_ = self.best_loss_ = loss
-            return self
-        if self.solver == "lstsq":
-            if not (partial and hasattr(self, "_lstsq_sums")):
-                p, k = self.n_towers_, self.n_outputs_
-                self._lstsq_sums = {
-                    "w": 0.0,
-                    "t": np.zeros(p),
-                    "y": np.zeros(k),
-                    "yy": 0.0,
-                    "tt": np.zeros((p, p)),
-                    "ty": np.zeros((p, k)),
-                }
-                if not partial:
-                    self.n_iter_, self.t_, self.loss_curve_ = 0, 0, []
-            self._lstsq_accumulate(X, Y, sw)
-            Y64 = Y.astype(np.float64)
-            yy = np.einsum("ij,ij->i", Y64, Y64)
-            self._lstsq_sums["yy"] += float(yy.sum() if sw is None else yy @ sw)
-            loss = self._lstsq_solve()
-            self.n_iter_ = getattr(self, "n_iter_", 0) + 1
-            self.t_ = getattr(self, "t_", 0) + X.shape[0]
-            self.loss_curve_ = [*getattr(self, "loss_curve_", []), loss]
-            self.loss_ = loss
-            self.best_loss_ = float(np.min(self.loss_curve_))
-            if self.verbose:
-                print(
-                    f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}",
-                    flush=True,
-                )
-            return self
+        else:
+            loss = self._lstsq_primal(X, Y, sw, partial)
+        self._record_exact_pass(loss, X.shape[0], restart=not partial)
+        if self.verbose:
+            print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
+        return self
 
-        return self._sgd_fit(X, Y, sw, y, partial=partial)
+    def _lstsq_primal(self, X, Y, sw, partial):
+        """Add the data to the normal equations (kept by partial_fit) and solve them."""
+        if not (partial and hasattr(self, "_lstsq_sums")):
+            p, k = self.n_towers_, self.n_outputs_
+            self._lstsq_sums = {
+                "w": 0.0,
+                "t": np.zeros(p),
+                "y": np.zeros(k),
+                "yy": 0.0,
+                "tt": np.zeros((p, p)),
+                "ty": np.zeros((p, k)),
+            }
+        self._lstsq_accumulate(X, Y, sw)
+        Y64 = Y.astype(np.float64)
+        yy = np.einsum("ij,ij->i", Y64, Y64)
+        self._lstsq_sums["yy"] += float(yy.sum() if sw is None else yy @ sw)
+        return self._lstsq_solve()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
