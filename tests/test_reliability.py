@@ -14,6 +14,8 @@ from _estimators import CLASSES, CLASSIFIERS, fast
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
+from sknn_intuition._optimizers import OPTIMIZERS
+
 ids = [c.__name__ for c in CLASSES]
 
 
@@ -388,3 +390,103 @@ def test_warm_start_keeps_the_fitted_dtype(cls):
         if a.dtype.kind == "f":
             assert a.dtype == np.float32, name
     assert np.all(np.isfinite(est.predict(X)))
+
+
+# --------------------------------------------------------- fit transactions
+def _state(est, X):
+    return (
+        {k: v.copy() for k, v in _outputs(est, X).items()},
+        est.n_iter_,
+        list(est.loss_curve_),
+        {k: v.copy() for k, v in _fitted_arrays(est).items()},
+    )
+
+
+def _assert_same_state(est, X, before):
+    outputs, n_iter, curve, arrays = before
+    for k, v in _outputs(est, X).items():
+        np.testing.assert_array_equal(v, outputs[k], err_msg=k)
+    assert est.n_iter_ == n_iter
+    assert est.loss_curve_ == curve
+    now = _fitted_arrays(est)
+    assert set(now) == set(arrays)
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(now[k], v, err_msg=k)
+
+
+def _interrupt_on_call(monkeypatch, owner, name, call):
+    """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call."""
+    original = getattr(owner, name)
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, interrupted)
+
+
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_an_interrupted_fit_leaves_the_model_as_it_was(cls, how, monkeypatch):
+    """KeyboardInterrupt in the middle of training: predictions, n_iter_ and
+    loss_curve_ are those from before the call, whatever was under way."""
+    X, y = _data(cls)
+    est = fast(cls).fit(X, y)
+    before = _state(est, X)
+    X2, y2 = _data(cls, seed=1)
+    # Interrupt a step in the middle (partial_fit's one epoch is one batch
+    # here), whatever the solver.
+    for opt in OPTIMIZERS.values():
+        _interrupt_on_call(monkeypatch, opt, "update_params", 1 if how == "partial_fit" else 3)
+    if cls.__name__ == "TowerRegressor" and est.solver == "lstsq":
+        _interrupt_on_call(monkeypatch, cls, "_lstsq_solve", 1)
+    kwargs = {"classes": np.unique(y)} if how == "partial_fit" and is_classifier(est) else {}
+    with pytest.raises(KeyboardInterrupt):
+        if how == "partial_fit":
+            est.partial_fit(X2, y2, **kwargs)
+        else:
+            est.set_params(warm_start=how == "warm_start").fit(X2, y2)
+    monkeypatch.undo()
+    est.set_params(warm_start=False)
+    _assert_same_state(est, X, before)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_a_diverged_refit_keeps_the_previous_model(cls):
+    X, y = _data(cls)
+    est = fast(cls, max_iter=50)
+    if est.get_params().get("solver") == "lstsq":
+        est.set_params(solver="sgd")
+    name = _lr_param(est)
+    est.fit(X, y)
+    before = _state(est, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            est.set_params(**{name: 1e300}).fit(X * 1e5, y)
+        except ValueError as exc:
+            assert "left as it was" in str(exc)
+        else:
+            pytest.skip("a scale-free model (the perceptron) need not diverge")
+    _assert_same_state(est, X, before)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_a_failed_first_fit_leaves_the_estimator_unfitted(cls, monkeypatch):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _data(cls)
+    est = fast(cls)
+    for opt in OPTIMIZERS.values():
+        _interrupt_on_call(monkeypatch, opt, "update_params", 2)
+    if cls.__name__ == "TowerRegressor":
+        _interrupt_on_call(monkeypatch, cls, "_lstsq_solve", 1)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+    monkeypatch.undo()
+    assert not [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
+    with pytest.raises(NotFittedError):
+        est.predict(X)
