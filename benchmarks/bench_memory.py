@@ -13,6 +13,21 @@ allocations to ``tracemalloc``, so a copy of X would show as 200 MB. A fit that
 works batch by batch needs about ``batch × (features + widths)`` floats, plus
 per-sample bookkeeping (encoded targets, the shuffled order: a few bytes per
 sample).
+
+Two more rows, for TowerRegressor alone (no peer), float64, X standard normal
+and C-contiguous, y = sin(X[:, 0]) cos(X[:, 1]) (rng seed 0):
+
+* ``TowerRegressor(solver='sgd', max_iter=1, tol=None, random_state=0)``, its
+  other parameters default (30 towers per feature, no cells beyond three
+  features: 300 towers), on 100 000 × 10 (X 8 MB). An SGD epoch needs the
+  towers' activations of one batch at a time (the activations of all samples
+  would be 240 MB); the target is below 100 MB.
+* ``TowerRegressor(n_towers=100)``, the exact solve (``solver='lstsq'``) and
+  its other parameters default (5 000 towers), on 20 000 × 50 (X 8 MB). The
+  activations of all samples would be 800 MB, the normal equations' matrix is
+  200 MB; this fit takes a minute or more.
+
+Their seconds, like the others', are timed under ``tracemalloc``.
 """
 
 import gc
@@ -82,6 +97,11 @@ def make_data():
 
 
 def run(repeats):
+    return [*epoch_rows(), *tower_rows()]
+
+
+def epoch_rows():
+    """One epoch of every public estimator (and its peer) on the 200 MB data."""
     X, y_class, y_reg = make_data()
     mb = X.nbytes / 1e6
     rows = []
@@ -118,6 +138,45 @@ def run(repeats):
     return rows
 
 
+# TowerRegressor alone: (label, parameters, n_samples, n_features).
+TOWER_CASES = (
+    (
+        "TowerRegressor(solver='sgd', max_iter=1, tol=None)",
+        {"solver": "sgd", "max_iter": 1, "tol": None, "random_state": 0},
+        100_000,
+        10,
+    ),
+    ("TowerRegressor(n_towers=100) lstsq", {"n_towers": 100}, 20_000, 50),
+)
+
+
+def tower_rows():
+    """TowerRegressor alone on the cases of ``TOWER_CASES``."""
+    rows = []
+    for label, params, n_samples, n_features in TOWER_CASES:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((n_samples, n_features))
+        y = np.sin(X[:, 0]) * np.cos(X[:, 1])
+        est = sknn_intuition.TowerRegressor(**params)
+        seconds, peak = peak_during(lambda est=est, X=X, y=y: est.fit(X, y))
+        row = {
+            "workload": f"memory {n_samples}x{n_features} float64, {est.n_towers_} towers",
+            "ours": label,
+            "ours_s": seconds,
+            "X_MB": X.nbytes / 1e6,
+            "ours_peak_MB": peak / 1e6,
+            "ours_peak_per_X": peak / X.nbytes,
+        }
+        rows.append(row)
+        print(
+            "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in row.items()),
+            flush=True,
+        )
+        del est, X, y
+    return rows
+
+
 if __name__ == "__main__":
     import sys
 
@@ -128,6 +187,6 @@ if __name__ == "__main__":
     result = run(1)
     print_table(
         result,
-        ["ours", "ours_s", "ours_peak_MB", "ours_peak_per_X", "peer", "peer_s",
+        ["workload", "ours", "ours_s", "ours_peak_MB", "ours_peak_per_X", "peer", "peer_s",
          "peer_peak_MB", "peer_peak_per_X", "X_MB"],
     )

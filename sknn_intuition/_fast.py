@@ -170,13 +170,15 @@ def _interleave(coefs, intercepts):
 class StackedWorkspace:
     """Batch arrays for :func:`forward_stacked` and :func:`backward_stacked`.
 
-    ``buffers(n)`` returns ``(X1, outputs, masks)``: the input with a last
-    column of ones, ``(n, n_features + 1)``; for each hidden layer an
+    ``buffers(n)`` returns ``(X1, outputs, masks, zeros)``: the input with a
+    last column of ones, ``(n, n_features + 1)``; for each hidden layer an
     ``(n, units + 1)`` array for its activations, last column ones (the
     backward pass overwrites the rest with the layer's error), then the
-    output layer's ``(n, units)``; and a boolean array per hidden layer for
-    a relu's mask. Made once per batch size (an epoch has at most two: the
-    batch and the remainder) and reused.
+    output layer's ``(n, units)``; for each hidden layer a boolean array for
+    a relu's mask, and a read-only array of zeros of its shape (numpy's
+    ``maximum`` of two arrays is vectorised, of an array and a scalar not:
+    a relu against zeros runs two to four times faster). Made once per batch
+    size (an epoch has at most two: the batch and the remainder) and reused.
     """
 
     def __init__(self, units, dtype, max_sizes=4):
@@ -199,15 +201,19 @@ class StackedWorkspace:
         for A in [X1, *outputs[:-1]]:
             A[:, -1] = 1
         masks = [np.empty(A.shape, dtype=bool) for A in outputs[:-1]]
-        return X1, outputs, masks
+        zeros = [np.zeros_like(A) for A in outputs[:-1]]
+        for Z in zeros:
+            Z.flags.writeable = False
+        return X1, outputs, masks, zeros
 
 
-def forward_stacked(blocks, activations, X1, outputs):
+def forward_stacked(blocks, activations, X1, outputs, zeros):
     """:func:`._network.forward` with the biases inside the blocks ``[W_l; b_l]``.
 
-    ``X1`` and ``outputs`` come from :meth:`StackedWorkspace.buffers`, with
-    the batch in ``X1[:, :-1]``. Fills ``outputs`` (the hidden layers' last
-    columns stay ones; the output layer gets ``Z_L``) and returns them.
+    ``X1``, ``outputs`` and ``zeros`` come from
+    :meth:`StackedWorkspace.buffers`, with the batch in ``X1[:, :-1]``. Fills
+    ``outputs`` (the hidden layers' last columns stay ones; the output layer
+    gets ``Z_L``) and returns them.
     """
     A = X1
     last = len(blocks) - 1
@@ -221,8 +227,8 @@ def forward_stacked(blocks, activations, X1, outputs):
         act = activations[layer]
         if act == "relu":
             # On the whole array, ones column included (relu(1) = 1): one
-            # pass over contiguous memory.
-            ACTIVATIONS["relu"](out, out=out)
+            # pass over contiguous memory, against an array of zeros.
+            np.maximum(out, zeros[layer], out=out)
         elif act != "identity":
             ACTIVATIONS[act](Z, out=Z)
         A = out
@@ -272,9 +278,9 @@ def _stacked_loss_and_gradients(stack, blocks, X, Y, sample_weight, scratch):
     if workspace is None or workspace.dtype != blocks[0].dtype:
         units = [blocks[0].shape[0] - 1, *(B.shape[1] for B in blocks)]
         workspace = scratch["workspace"] = StackedWorkspace(units, blocks[0].dtype)
-    X1, outputs, masks = workspace.buffers(X.shape[0])
+    X1, outputs, masks, zeros = workspace.buffers(X.shape[0])
     X1[:, :-1] = X
-    forward_stacked(blocks, stack.activations, X1, outputs)
+    forward_stacked(blocks, stack.activations, X1, outputs, zeros)
     loss, D = loss_and_error(stack.loss, stack.output, outputs[-1], Y, sample_weight)
     backward_stacked(blocks, stack.activations, X1, outputs, D, masks, block_grads)
     return loss, D

@@ -106,8 +106,10 @@ class SGDOptimizer:
     def iteration_ends(self, time_step):
         """Called after each epoch with the number of samples seen so far."""
         if self.schedule == "invscaling":
-            rate = self.learning_rate_init / (time_step + 1.0) ** self.power_t
-            self.state["learning_rate"] = rate
+            # lr / (t + 1) ** power_t, as exp(-power_t log(t + 1)): a large
+            # power_t underflows to a zero rate instead of overflowing.
+            decay = np.exp(-self.power_t * np.log1p(float(time_step)))
+            self.state["learning_rate"] = float(self.learning_rate_init * decay)
 
     def trigger_stopping(self, verbose=False):
         """Training stalled: return True to stop, or lower the rate and go on."""

@@ -201,15 +201,21 @@ def _take(A, rows):
     return A.take(rows, axis=0)
 
 
+def _l1_share(penalty, l1_ratio):
+    return {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+
+
 def penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, grads):
-    """Add ``alpha * R(w)``'s gradient to ``grads``; return ``alpha * R(w)``.
+    """Add the L2 part's gradient to ``grads``; return the penalty ``alpha * R(w)``.
 
     ``R`` is ``½‖w‖²`` (l2), ``‖w‖₁`` (l1) or
-    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet).
+    ``(1 - l1_ratio) ½‖w‖² + l1_ratio ‖w‖₁`` (elasticnet). The L1 part has no
+    gradient at 0; it is taken by a proximal step after the update instead
+    (:func:`l1_proximal_step`), which reaches exact zeros.
     """
     if penalty is None or alpha == 0:
         return 0.0
-    l1 = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    l1 = _l1_share(penalty, l1_ratio)
     value = 0.0
     for p, g, pen in zip(params, grads, penalized):
         if not pen:
@@ -219,8 +225,19 @@ def penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, grad
             g += (alpha * (1 - l1)) * p
         if l1 > 0:
             value += l1 * float(np.abs(p).sum())
-            g += (alpha * l1) * np.sign(p)
     return alpha * value
+
+
+def l1_proximal_step(params, penalized, threshold):
+    """Soft-thresholding, the proximal step of ``threshold * ‖w‖₁``.
+
+    ``w = sign(w) max(|w| - threshold, 0)``: a weight whose step would carry
+    it across zero stops at exactly zero (the truncated gradient of Langford
+    et al., 2009).
+    """
+    for p, pen in zip(params, penalized):
+        if pen:
+            np.copysign(np.maximum(np.abs(p) - threshold, 0), p, out=p)
 
 
 class _Plateau:
@@ -265,6 +282,7 @@ class _Run:
     callbacks: Any = None  # (context, data) with scikit-learn callbacks
     scratch: dict = field(default_factory=dict)
     epoch_start: float = 0.0
+    start_loss: Any = None  # the first positive batch loss, for the runaway guard
 
 
 class SGDTrainerMixin(CallbackSupportMixin):
@@ -324,7 +342,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
         return _network.loss(self._sgd_stack(params), X, Y, sw)
 
     def _sgd_score(self, X, y, sample_weight):
-        return self.score(X, y, sample_weight=sample_weight)
+        # The validation split is an array cut from the data: if the data
+        # were a DataFrame, scikit-learn would warn of missing column names.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return self.score(X, y, sample_weight=sample_weight)
 
     def _sgd_settings(self):
         return TrainerSettings.of(self)
@@ -346,13 +368,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
                     converged = self._sgd_epoch_end(run, loss, monitored, epoch_ctx)
                     if converged:
                         break
+                # Training that ends far above where it started has diverged,
+                # even if the loss stayed finite.
+                _check_runaway(self.loss_curve_[-1], run.start_loss, self.n_iter_)
         except _Diverged as exc:
-            name = self._learning_rate_param
             raise ValueError(
-                f"Training diverged: the loss became {exc.loss} during epoch "
-                f"{self.n_iter_ + 1}. The learning rate is probably too large "
-                f"({name}={run.settings.learning_rate_init!r}): try a smaller "
-                f"{name}, or standardise the features (e.g. with StandardScaler). "
+                f"Training diverged: {exc}. {self._divergence_hint(run.settings)} "
                 "The estimator was left as it was before this call."
             ) from None
         self._sgd_finish(run, converged)
@@ -426,6 +447,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _sgd_epoch(self, run):
         """One pass over the data; returns the epoch's mean loss and watched quantity."""
         s, n = run.settings, run.X.shape[0]
+        penalized = self._sgd_penalized()
+        l1 = 0.0 if s.penalty is None else s.alpha * _l1_share(s.penalty, s.l1_ratio)
         run.epoch_start = time.perf_counter()
         rng = np.random.default_rng([run.state["seed"], self.n_iter_])
         total = monitored = 0.0
@@ -435,11 +458,15 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 run.work, X_b, Y_b, sw_b, run.grads, run.scratch
             )
             loss += penalty_value_and_gradient(
-                s.penalty, s.alpha, s.l1_ratio, run.work, self._sgd_penalized(), run.grads
+                s.penalty, s.alpha, s.l1_ratio, run.work, penalized, run.grads
             )
+            if run.start_loss is None and loss > 0:
+                run.start_loss = loss
             if not math.isfinite(loss):
-                raise _Diverged(loss)
+                raise _Diverged(f"the loss became {loss} during epoch {self.n_iter_ + 1}")
             run.optimizer.update_params(*run.opt_arrays)
+            if l1 > 0:
+                l1_proximal_step(run.work, penalized, run.optimizer.learning_rate * l1)
             if s.average:
                 self._update_average(run.state, run.work, self._sgd_parameters(), s.average)
             total += loss * Y_b.shape[0]
@@ -448,7 +475,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         self.n_iter_ += 1
         run.optimizer.iteration_ends(self.t_)
         if not all(np.isfinite(p).all() for p in self._sgd_parameters()):
-            raise _Diverged(np.inf)
+            raise _Diverged(f"the weights overflowed during epoch {self.n_iter_}")
         return total / n, monitored / n
 
     def _sgd_epoch_end(self, run, loss, monitored, epoch_ctx):
@@ -485,6 +512,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _record_validation(self, run):
         X_val, Y_val, sw_val, y_val = run.validation
         val_loss = self._sgd_loss(self._sgd_parameters(), X_val, Y_val, sw_val)
+        if not math.isfinite(val_loss):  # the same guard as the training loss
+            raise _Diverged(f"the validation loss became {val_loss} after epoch {self.n_iter_}")
         val_score = self._sgd_score(X_val, y_val, sw_val)
         self.validation_loss_curve_.append(val_loss)
         self.validation_scores_.append(val_score)
@@ -519,6 +548,30 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "set tol=None to train for exactly max_iter epochs.",
                 ConvergenceWarning,
             )
+
+    def _divergence_hint(self, s):
+        """The setting that most likely made training diverge, and what to try."""
+        name = self._learning_rate_param
+        given = getattr(self, name)
+        rate = f"{name}={given!r}"
+        if isinstance(given, str):
+            rate += f" (a step of {s.learning_rate_init:.3g} here)"
+        if s.penalty is not None and s.solver == "sgd" and s.alpha * s.learning_rate_init >= 1:
+            return (
+                f"The penalty times the step is too large (alpha={s.alpha!r} with "
+                f"{rate}: each step scales the weights by 1 - {s.alpha * s.learning_rate_init:.3g}"
+                f"); lower alpha or {name}."
+            )
+        weights = getattr(self, "class_weight", None)
+        if isinstance(weights, dict) and weights and max(weights.values()) > 1e3:
+            return (
+                f"The class weights {weights!r} make some samples count far more than "
+                f"others; with {rate} their steps are too large: lower them or {name}."
+            )
+        return (
+            f"The learning rate is probably too large ({rate}): try a smaller {name}, "
+            "or standardise the features (e.g. with StandardScaler)."
+        )
 
     def _record_exact_pass(self, loss, n_samples, *, restart):
         """The loop's bookkeeping for a pass solved exactly instead (one "epoch").
@@ -624,6 +677,20 @@ class SGDTrainerMixin(CallbackSupportMixin):
         }
 
 
+# Training whose last epoch's mean loss exceeds the first (positive) batch
+# loss of the call this many times has run away: training that works lowers
+# the loss from where it starts, whatever the schedule did on the way.
+RUNAWAY_FACTOR = 1e4
+
+
+def _check_runaway(loss, start_loss, epoch):
+    start = max(start_loss or 0.0, 1e-300)
+    if start_loss is not None and loss > RUNAWAY_FACTOR * start:
+        raise _Diverged(
+            f"the loss ended at {loss:.3g} after epoch {epoch}, {loss / start:.3g} times "
+            "its value at the start"
+        )
+
+
 class _Diverged(Exception):
-    def __init__(self, loss):
-        self.loss = loss
+    """Training diverged; the message says how."""

@@ -236,12 +236,13 @@ def test_init_scale_and_dtype(act, init):
 
 def test_workspace_reuses_arrays_per_batch_size():
     ws = _fast.StackedWorkspace([4, 5, 2], np.float32)
-    X1, outputs, masks = ws.buffers(8)
+    X1, outputs, masks, zeros = ws.buffers(8)
     again = ws.buffers(8)
     assert again[0] is X1 and all(a is b for a, b in zip(outputs, again[1]))
     assert X1.shape == (8, 5) and [a.shape for a in outputs] == [(8, 6), (8, 2)]
     assert (X1[:, -1] == 1).all() and (outputs[0][:, -1] == 1).all()
     assert outputs[0].dtype == np.float32 and masks[0].dtype == bool
+    assert not zeros[0].any() and not zeros[0].flags.writeable
     assert ws.buffers(3)[0].shape == (3, 5)
 
 
