@@ -14,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -27,9 +28,10 @@ from ._sklearn_private import Interval, StrOptions, _fit_context
 SOLVERS = ("lstsq", *OPTIMIZERS)
 EDGE_PLACEMENTS = ("uniform", "quantile")
 
-# Rows per block when activations are computed in chunks (predict, lstsq):
-# about this many activation values per block.
-_BLOCK_VALUES = 2**17
+# Rows per block when activations are computed in chunks (predict, lstsq,
+# SGD's validation loss): blocks of about this many bytes of activations,
+# large enough for efficient matrix products, small beside the p x p system.
+_BLOCK_BYTES = 16 * 2**20
 
 # Above this many towers (and more towers than samples) the exact solver works
 # with the n_samples x n_samples system instead of the n_towers x n_towers one.
@@ -62,6 +64,17 @@ def _weighted_quantiles(x, w, q):
     # q = 0 lands on the first sample of positive weight.
     idx = np.maximum(idx, np.searchsorted(cw, 0.0, side="right"))
     return xs[np.minimum(idx, len(xs) - 1)]
+
+
+def _add_gram(G, A, B):
+    """``G += Aᵀ B`` in place, for a C-ordered float64 ``G`` (BLAS's gemm).
+
+    With ``Gᵀ`` (Fortran-ordered) as gemm's output, the product is added
+    where it belongs without a temporary of ``G``'s size.
+    """
+    out = blas.dgemm(1.0, B, A, beta=1.0, c=G.T, trans_a=True, overwrite_c=True)
+    if not np.shares_memory(out, G):  # pragma: no cover - gemm made a copy
+        G[...] = out.T
 
 
 def _walls(centres):
@@ -588,7 +601,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return out.ravel() if self._y_1d else out
 
     def _row_blocks(self, n_samples):
-        step = max(1, _BLOCK_VALUES // (self.n_towers_ + 1))
+        step = max(1, _BLOCK_BYTES // (8 * (self.n_towers_ + 1)))
         for start in range(0, n_samples, step):
             yield slice(start, min(start + step, n_samples))
 
@@ -626,7 +639,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         """Add this data's weighted sums to the normal equations."""
         st = self._lstsq_sums
         for rows in self._row_blocks(X.shape[0]):
-            T = self._activations(X[rows]).astype(np.float64)
+            T = self._activations(X[rows]).astype(np.float64, copy=False)
             Yb = Y[rows].astype(np.float64)
             if sw is None:
                 TW, wsum = T, float(T.shape[0])
@@ -637,26 +650,29 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                 st["y"] += w @ Yb
             st["w"] += wsum
             st["t"] += TW.sum(axis=0)
-            st["tt"] += TW.T @ T
+            _add_gram(st["tt"], TW, T)  # tt += TWᵀ T, in place
             st["ty"] += TW.T @ Yb
 
     def _lstsq_solve(self):
         st = self._lstsq_sums
         sw = st["w"]
         t_mean, y_mean = st["t"] / sw, st["y"] / sw
-        # Centre: the intercept is not penalised.
-        C = st["tt"] - sw * np.outer(t_mean, t_mean)
         R = st["ty"] - sw * np.outer(t_mean, y_mean)
         lam = 0.5 * self.alpha * self.n_outputs_ * sw
-        C[np.diag_indices_from(C)] += lam
         H = None
         if lam > 0:
             try:
-                H = linalg.cho_solve(linalg.cho_factor(C, check_finite=False), R)
+                # The system is symmetric: its Fortran-ordered transpose is
+                # the same matrix, which LAPACK factors in place.
+                factor = linalg.cho_factor(
+                    self._centred_system(t_mean, lam).T, overwrite_a=True, check_finite=False
+                )
+                H = linalg.cho_solve(factor, R)
             except linalg.LinAlgError:
                 H = None
         if H is None or not np.all(np.isfinite(H)):
             # Singular (alpha=0, or towers with no data): the least-norm solution.
+            C = self._centred_system(t_mean, lam)
             H = linalg.lstsq(C, R, cond=1e-12, check_finite=False)[0]
         b = y_mean - t_mean @ H
         # The minimised objective: weighted MSE + penalty.
@@ -668,6 +684,19 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self.heights_ = H.astype(dtype)
         self.intercept_ = b.astype(dtype)
         return loss
+
+    def _centred_system(self, t_mean, lam):
+        """``TᵀWT - Σw t̄ t̄ᵀ + λI``: the normal equations of the centred towers.
+
+        Centred because the intercept is not penalised; built in blocks of
+        rows, so no second p x p temporary is made.
+        """
+        st = self._lstsq_sums
+        C = st["tt"].copy()
+        for start in range(0, len(C), 256):
+            C[start : start + 256] -= st["w"] * np.outer(t_mean[start : start + 256], t_mean)
+        C[np.diag_indices_from(C)] += lam
+        return C
 
     def _use_dual(self, n_samples, partial):
         if self.n_towers_ <= max(_PRIMAL_MAX_TOWERS, n_samples):
