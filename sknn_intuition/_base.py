@@ -122,9 +122,21 @@ def class_sample_weight(est, y_idx, sample_weight, class_weight, *, partial, dty
                 f"class_weight has labels that are not classes: {sorted(unknown)}; "
                 f"classes are {est.classes_.tolist()}."
             )
+        values = np.array(list(class_weight.values()), dtype=float)
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError(
+                "class_weight must map classes to finite, non-negative weights; "
+                f"got {class_weight!r}."
+            )
     cw = compute_class_weight(class_weight, classes=est.classes_, y=y)
     w = cw[y_idx].astype(dtype)
-    return w if sample_weight is None else w * sample_weight
+    w = w if sample_weight is None else w * sample_weight
+    if not np.any(w > 0):
+        raise ValueError(
+            f"class_weight={class_weight!r} (with the sample weights) gives every "
+            "sample a weight of zero: nothing to learn from."
+        )
+    return w
 
 
 def encode_labels(y_idx, n_classes, *, positive, negative, dtype):
@@ -140,6 +152,22 @@ def encode_labels(y_idx, n_classes, *, positive, negative, dtype):
     return Y
 
 
+def check_warm_start(est, n_features, fitted_features, classes=None, fitted_classes=None):
+    """A warm start trains the fitted model on: the data must fit it."""
+    if n_features != fitted_features:
+        raise ValueError(
+            f"warm_start=True: X has {n_features} features, but the fitted "
+            f"{type(est).__name__} has {fitted_features}; set warm_start=False to "
+            "train a new model on these data."
+        )
+    if classes is not None and not np.array_equal(classes, fitted_classes):
+        raise ValueError(
+            f"warm_start=True: y has the classes {classes.tolist()}, but the fitted "
+            f"{type(est).__name__} has {fitted_classes.tolist()}; set "
+            "warm_start=False to train a new model on these data."
+        )
+
+
 def prepare_classification(est, X, y, sample_weight, classes, *, partial, negative):
     """The front of every classifier's fit, in one place.
 
@@ -153,8 +181,12 @@ def prepare_classification(est, X, y, sample_weight, classes, *, partial, negati
         The validated data, the weights (or None) and the encoded targets.
     """
     first = not (partial and hasattr(est, "n_iter_"))
+    warm = first and hasattr(est, "n_iter_") and getattr(est, "warm_start", False)
+    fitted = (est.n_features_in_, est.classes_) if warm else None
     X, y = validate_fit_data(est, X, y, reset=first, classifier=True)
     y_idx = check_classes(est, y, classes, partial=partial)
+    if warm:
+        check_warm_start(est, X.shape[1], fitted[0], est.classes_, fitted[1])
     sw = validate_sample_weight(sample_weight, X)
     sw = class_sample_weight(
         est, y_idx, sw, est.class_weight, partial=partial, dtype=X.dtype

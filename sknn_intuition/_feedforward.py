@@ -152,6 +152,13 @@ class _FeedForwardMixin(SGDTrainerMixin):
                 f"{n_in}; to train a new network, set warm_start=False."
             )
         hidden = [W.shape[1] for W in self.coefs_[:-1]]
+        activations = self._resolve_activations(len(hidden))
+        if activations != list(self.activations_):
+            raise ValueError(
+                f"activation={self.activation!r} does not match the fitted network's "
+                f"hidden layers {list(self.activations_)}; to train a new network, set "
+                "warm_start=False."
+            )
         if hidden != self._hidden_sizes():
             raise ValueError(
                 f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not match "

@@ -85,6 +85,16 @@ class SGDOptimizer:
     def learning_rate(self):
         return self.state["learning_rate"]
 
+    @property
+    def effective_learning_rate(self):
+        """The step a steady gradient takes: ``lr / (1 - momentum)``.
+
+        With momentum the velocity adds up a steady gradient's steps, so a
+        proximal step (see ``_sgd.l1_proximal_step``) must match this step,
+        not ``lr``, for its fixed point to be the penalised optimum.
+        """
+        return self.state["learning_rate"] / (1.0 - self.momentum)
+
     def update_params(self, params, grads):
         """Apply one step in place; ``grads`` are used as scratch space."""
         lr, mu = self.state["learning_rate"], self.momentum
@@ -170,6 +180,12 @@ class AdamOptimizer:
 
     @property
     def learning_rate(self):
+        return self.state["learning_rate"]
+
+    @property
+    def effective_learning_rate(self):
+        """The step size of the last update (Adam's steps are per weight:
+        this is their scale, used for the L1 proximal step)."""
         return self.state["learning_rate"]
 
     def update_params(self, params, grads):

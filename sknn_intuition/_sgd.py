@@ -149,6 +149,17 @@ def transaction(method):
     return run
 
 
+def _writeable(value):
+    # The value with every read-only array in it replaced by a copy.
+    if isinstance(value, np.ndarray):
+        return value if value.flags.writeable else np.array(value)
+    if isinstance(value, list):
+        return [_writeable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _writeable(v) for k, v in value.items()}
+    return value
+
+
 def _snapshot(name, value):
     # Fitted state is arrays and plain containers: copied, since training
     # changes arrays in place. Anything else (constructor parameters) is
@@ -388,6 +399,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         if first:
             self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
             self.n_iter_, self.t_, self.loss_curve_ = 0, 0, []
+        else:
+            self._own_arrays()
         state = self.__dict__.get("_sgd_state") if partial else None
         if state is None:
             state = {"seed": int(seed_rs.randint(np.iinfo(np.int32).max))}
@@ -466,7 +479,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 raise _Diverged(f"the loss became {loss} during epoch {self.n_iter_ + 1}")
             run.optimizer.update_params(*run.opt_arrays)
             if l1 > 0:
-                l1_proximal_step(run.work, penalized, run.optimizer.learning_rate * l1)
+                l1_proximal_step(run.work, penalized, run.optimizer.effective_learning_rate * l1)
             if s.average:
                 self._update_average(run.state, run.work, self._sgd_parameters(), s.average)
             total += loss * Y_b.shape[0]
@@ -572,6 +585,16 @@ class SGDTrainerMixin(CallbackSupportMixin):
             f"The learning rate is probably too large ({rate}): try a smaller {name}, "
             "or standardise the features (e.g. with StandardScaler)."
         )
+
+    def _own_arrays(self):
+        """Copy read-only fitted arrays before training changes them in place.
+
+        A model loaded with ``joblib.load(..., mmap_mode='r')`` (which loky does
+        by itself for large arrays) holds read-only memory maps.
+        """
+        for name, value in list(vars(self).items()):
+            if name.endswith("_") or name.startswith("_sgd") or name.startswith("_lstsq"):
+                setattr(self, name, _writeable(value))
 
     def _record_exact_pass(self, loss, n_samples, *, restart):
         """The loop's bookkeeping for a pass solved exactly instead (one "epoch").

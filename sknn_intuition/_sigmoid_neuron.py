@@ -491,9 +491,14 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             noise = (n - B) / (B * max(n - 1, 1))
             smooth = (1 - noise) * full + noise * single / (1 - self.momentum)
             curvature = CURVATURE[self.output_, self.loss] * smooth + self.alpha
-            step = 1.0 / curvature if curvature > 0 else 1.0
-        # Features so large that L overflows: no step is small enough.
-        return float(step) if np.isfinite(step) and step > 0 else 1e-300
+        if not np.isfinite(curvature):
+            raise ValueError(
+                "learning_rate_init='auto' cannot size a step for features on this "
+                "scale: their squared norms overflow (values up to "
+                f"{float(abs(X).max()):.3g}). Standardise them (e.g. with "
+                "StandardScaler), or set learning_rate_init."
+            )
+        return 1.0 / curvature if curvature > 0 else 1.0
 
     def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
         super()._sgd_init_params(n_features, n_outputs, dtype, random_state)

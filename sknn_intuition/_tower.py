@@ -29,9 +29,10 @@ SOLVERS = ("lstsq", *OPTIMIZERS)
 EDGE_PLACEMENTS = ("uniform", "quantile")
 
 # Rows per block when activations are computed in chunks (predict, lstsq,
-# SGD's validation loss): blocks of about this many bytes of activations,
-# large enough for efficient matrix products, small beside the p x p system.
-_BLOCK_BYTES = 16 * 2**20
+# SGD's validation loss): about this many bytes of activations, and at least
+# _BLOCK_ROWS rows, so that the products over many towers stay efficient.
+_BLOCK_BYTES = 2**20
+_BLOCK_ROWS = 256
 
 # Above this many towers (and more towers than samples) the exact solver works
 # with the n_samples x n_samples system instead of the n_towers x n_towers one.
@@ -477,6 +478,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         )
         self.tower_left_ = np.concatenate([g[:-1] for g in grid]).astype(dtype)
         self.tower_right_ = np.concatenate([g[1:] for g in grid]).astype(dtype)
+        self._check_walls()
         self.n_1d_towers_ = len(self.tower_feature_)
 
         use_cells = self.cells if self.cells != "auto" else 2 <= n_features <= 3
@@ -486,6 +488,23 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         if use_cells:
             self._build_cells(X, sw, lo, hi)
         self.n_towers_ = self.n_1d_towers_ + len(self.cells_)
+
+    def _check_walls(self):
+        # Each wall's slope, steepness / width, must be a finite number in
+        # the data's floating point: not so for ranges near the largest or
+        # the smallest numbers it can hold.
+        width = self.tower_right_ - self.tower_left_
+        with np.errstate(all="ignore"):
+            slope = self.steepness_ / width
+        bad = ~(np.isfinite(width) & np.isfinite(slope) & (width > 0))
+        if bad.any():
+            features = np.unique(self.tower_feature_[bad]).tolist()
+            raise ValueError(
+                f"The range of features {features} cannot be tiled by towers in "
+                f"{self.tower_left_.dtype} (tower widths from {width.min():.3g} to "
+                f"{width.max():.3g}): rescale the features (e.g. with StandardScaler) "
+                "or set bounds to a finite range of moderate size."
+            )
 
     def _occupied_cells(self, X, sw, grid):
         Xp = X if sw is None else X[sw > 0]
@@ -601,7 +620,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return out.ravel() if self._y_1d else out
 
     def _row_blocks(self, n_samples):
-        step = max(1, _BLOCK_BYTES // (8 * (self.n_towers_ + 1)))
+        step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * (self.n_towers_ + 1)))
         for start in range(0, n_samples, step):
             yield slice(start, min(start + step, n_samples))
 
@@ -753,6 +772,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         Y = Y.astype(X.dtype, copy=False)
         if keep_layout:
+            self._own_arrays()
             if Y.shape[1] != self.n_outputs_:
                 raise ValueError(
                     f"y has {Y.shape[1]} outputs, but {type(self).__name__} was "

@@ -19,6 +19,27 @@ def _check_matplotlib(what):
     return plt
 
 
+def _final_tower(estimator):
+    """The fitted TowerRegressor in ``estimator``, and the transform before it."""
+    from sklearn.pipeline import Pipeline
+
+    from ._tower import TowerRegressor
+
+    steps = estimator
+    if isinstance(estimator, Pipeline):
+        check_is_fitted(estimator)
+        steps = estimator[-1]
+    if not isinstance(steps, TowerRegressor):
+        raise TypeError(
+            "TowerDisplay draws a TowerRegressor, or a pipeline ending in one; got "
+            f"{type(steps).__name__}."
+        )
+    check_is_fitted(steps, "heights_")
+    if steps is estimator:
+        return steps, lambda X: X
+    return steps, estimator[:-1].transform
+
+
 class TowerDisplay:
     """The towers of a fitted TowerRegressor, their sum, and the target.
 
@@ -101,8 +122,10 @@ class TowerDisplay:
 
         Parameters
         ----------
-        estimator : TowerRegressor
-            A fitted estimator with one or two features.
+        estimator : TowerRegressor or Pipeline
+            A fitted TowerRegressor with one or two features, or a fitted
+            pipeline ending in one (the picture is then drawn over the
+            pipeline's input).
         X : array-like of shape (n_samples, 1) or (n_samples, 2)
             Data whose range the picture covers (and that are drawn).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
@@ -120,7 +143,7 @@ class TowerDisplay:
         display : TowerDisplay
             The display, with the figure drawn.
         """
-        check_is_fitted(estimator, "heights_")
+        estimator, transform = _final_tower(estimator)
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] not in (1, 2):
             raise ValueError(
@@ -144,7 +167,7 @@ class TowerDisplay:
 
         if X.shape[1] == 1:
             grid = np.linspace(lo[0], hi[0], grid_resolution or 1000)
-            T = estimator.tower_activations(grid[:, None]).astype(np.float64)
+            T = estimator.tower_activations(transform(grid[:, None])).astype(np.float64)
             disp = cls(
                 grid=grid,
                 prediction=T @ heights + intercept,
@@ -157,7 +180,7 @@ class TowerDisplay:
         else:
             m = grid_resolution or 60
             xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], m), np.linspace(lo[1], hi[1], m))
-            pred = estimator.tower_activations(np.c_[xx.ravel(), yy.ravel()])
+            pred = estimator.tower_activations(transform(np.c_[xx.ravel(), yy.ravel()]))
             pred = (pred.astype(np.float64) @ heights + intercept).reshape(xx.shape)
             disp = cls(
                 grid=(xx, yy),
@@ -213,10 +236,11 @@ class TowerDisplay:
                 self.data_ = ax.scatter(self.X, self.y, s=6, c="0.6", alpha=0.5, label="target")
             ax.axhline(self.intercept, color="0.4", lw=0.8, ls=":", label="output bias")
             self.tower_lines_ = []
-            for k in range(self.towers.shape[1]):
+            towers = np.empty((len(self.grid), 0)) if self.towers is None else self.towers
+            for k in range(towers.shape[1]):
                 (line,) = ax.plot(
                     self.grid,
-                    self.intercept + self.towers[:, k],
+                    self.intercept + towers[:, k],
                     lw=0.8,
                     alpha=0.7,
                     label="towers (height × activation)" if k == 0 else None,
@@ -227,7 +251,9 @@ class TowerDisplay:
             )
             ax.set_xlabel(names[0])
             ax.set_ylabel("y")
-            ax.set_title(f"{self.towers.shape[1]} towers and their sum")
+            ax.set_title(
+                f"{towers.shape[1]} towers and their sum" if towers.shape[1] else "The prediction"
+            )
             ax.legend(loc="best", fontsize="small")
         self.ax_ = ax
         self.figure_ = ax.figure
