@@ -471,6 +471,14 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         n_samples, n_features = X.shape
         self.steepness_ = float(self.steepness)
         lo, hi = self._ranges(X, sw)
+        with np.errstate(over="ignore"):
+            too_wide = ~np.isfinite(hi - lo)
+        if too_wide.any():
+            raise ValueError(
+                f"The range of features {np.flatnonzero(too_wide).tolist()} cannot be "
+                "tiled by towers: its width overflows. Rescale the features (e.g. with "
+                "StandardScaler) or set bounds to a finite range of moderate size."
+            )
         grid = self._grid(X, sw, lo, hi, self.n_towers)
         self.edges_ = [g.astype(dtype) for g in grid]
         self.tower_feature_ = np.concatenate(

@@ -490,3 +490,264 @@ def test_a_failed_first_fit_leaves_the_estimator_unfitted(cls, monkeypatch):
     assert not [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
     with pytest.raises(NotFittedError):
         est.predict(X)
+
+
+# ------------------------------------------- the cases of "a fit is a transaction"
+def _linear_data(seed=0):
+    X = np.random.RandomState(seed).randn(200, 3)
+    return X, X @ [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_a_diverged_partial_fit_keeps_the_counters(cls):
+    X, y = _data(cls)
+    est = fast(cls, max_iter=5)
+    if est.get_params().get("solver") == "lstsq":
+        est.set_params(solver="sgd")
+    name = _lr_param(est)
+    kwargs = {"classes": np.unique(y)} if is_classifier(est) else {}
+    est.partial_fit(X, y, **kwargs)
+    before = (est.n_iter_, est.t_, list(est.loss_curve_), est._sgd_state["seed"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            est.set_params(**{name: 1e300}).partial_fit(X * 1e5, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+        else:
+            pytest.skip("a scale-free model (the perceptron) need not diverge")
+    assert (est.n_iter_, est.t_, est.loss_curve_, est._sgd_state["seed"]) == before
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("sknn_intuition").TowerRegressor(
+            n_towers=8, solver="sgd", learning_rate_init=1e3, random_state=0
+        ),
+        lambda: __import__("sknn_intuition").FeedForwardRegressor(
+            hidden_layer_sizes=(8,), solver="adam", learning_rate_init=1e3, random_state=0
+        ),
+    ],
+    ids=["tower-sgd", "network-adam"],
+)
+def test_a_loss_that_explodes_but_stays_finite_is_divergence(make):
+    X, y = _linear_data()
+    est = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="diverged.*times its value at the start"):
+            est.fit(X, y)
+    assert not hasattr(est, "n_iter_")
+
+
+def test_a_classifier_network_that_explodes_is_divergence():
+    from sknn_intuition import FeedForwardClassifier
+
+    X, y = _linear_data()
+    est = FeedForwardClassifier(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3,
+                                random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="diverged"):
+            est.fit(X, (y > 0).astype(int))
+
+
+def test_early_stopping_shares_the_divergence_guard():
+    from sklearn.datasets import load_iris
+
+    from sknn_intuition import FeedForwardRegressor
+
+    X, y = load_iris(return_X_y=True)
+    est = FeedForwardRegressor(activation="identity", solver="sgd", learning_rate_init=1.0,
+                               early_stopping=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="diverged"):
+            est.fit(X, y.astype(float))
+
+
+def test_penalty_times_rate_is_named():
+    from sklearn.datasets import load_iris
+
+    from sknn_intuition import PerceptronClassifier
+
+    X, y = load_iris(return_X_y=True)
+    est = PerceptronClassifier(penalty="l2", alpha=1e5, eta0=0.1, learning_rate="constant",
+                               tol=None, max_iter=6)
+    with pytest.raises(ValueError, match=r"diverged.*penalty times the step.*alpha=100000"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["PerceptronClassifier", "SigmoidNeuronClassifier"])
+def test_a_warm_start_on_other_classes_or_features_is_refused(name):
+    import sknn_intuition
+
+    X, y = _data(getattr(sknn_intuition, name))
+    labels = np.array(["a", "b", "c"])[y]
+    est = fast(getattr(sknn_intuition, name), max_iter=5).fit(X, labels)
+    before = _state(est, X)
+    est.set_params(warm_start=True)
+    keep = labels != "a"
+    with pytest.raises(ValueError, match=r"warm_start=True: y has the classes \['b', 'c'\]"):
+        est.fit(X[keep], labels[keep])
+    with pytest.raises(ValueError, match="warm_start=True: X has 3 features.*has 4"):
+        est.fit(X[:, :3], labels)
+    assert est.n_features_in_ == 4
+    _assert_same_state(est, X, before)
+
+
+def test_a_warm_start_with_another_activation_is_refused():
+    from sknn_intuition import FeedForwardRegressor
+
+    X, y = _linear_data()
+    net = FeedForwardRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="activation='tanh' does not match"):
+        net.set_params(warm_start=True, activation="tanh").fit(X, y)
+    with pytest.raises(ValueError, match="expects 3"):
+        net.set_params(activation="relu").fit(X[:, :2], y)
+    assert net.n_features_in_ == 3
+
+
+def test_tower_predictions_read_fitted_attributes_only():
+    from sknn_intuition import TowerRegressor
+
+    x = np.linspace(0, 3, 200).reshape(-1, 1)
+    y = np.sin(2 * x[:, 0])
+    est = TowerRegressor(n_towers=10).fit(x, y)
+    expected = est.predict(x)
+    est.set_params(steepness=0.5)
+    np.testing.assert_array_equal(est.predict(x), expected)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(x), expected)
+
+
+def test_early_stopping_without_tol_keeps_the_best_epoch():
+    from sknn_intuition import FeedForwardRegressor
+
+    X, y = _linear_data()
+    y = y + np.random.RandomState(1).normal(scale=2.0, size=len(y))
+    kw = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.02, momentum=0.9,
+              early_stopping=True, tol=None, random_state=0)
+    est = FeedForwardRegressor(max_iter=40, **kw).fit(X, y)
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert best < est.n_iter_ - 1  # a later epoch was worse: the test means something
+    assert est.best_loss_ == min(est.validation_loss_curve_)
+    at_best = FeedForwardRegressor(max_iter=best + 1, **kw).fit(X, y)
+    for a, b in zip(est.coefs_ + est.intercepts_, at_best.coefs_ + at_best.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_l1_reaches_exact_zeros_and_the_optimum():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_intuition import SigmoidNeuronClassifier
+
+    X, y = make_classification(500, 5, n_informative=1, n_redundant=0,
+                               n_clusters_per_class=1, random_state=0)
+    # alpha = 1: the penalised optimum is all zeros (|∂L/∂w| < 1 at w = 0).
+    est = SigmoidNeuronClassifier(loss="log_loss", penalty="l1", alpha=1.0).fit(X, y)
+    assert np.all(est.coef_ == 0)
+    # alpha = 0.01: the optimum of LogisticRegression with C = 1 / (alpha n),
+    # its zeros exactly zero.
+    est = SigmoidNeuronClassifier(loss="log_loss", penalty="l1", alpha=0.01, tol=1e-6,
+                                  max_iter=3000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LogisticRegression(penalty="l1", C=1 / (0.01 * 500), solver="saga", tol=1e-10,
+                                 max_iter=20000).fit(X, y)
+    np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=0.05)
+
+
+def test_errors_name_what_is_wrong():
+    from sknn_intuition import (
+        FeedForwardRegressor,
+        PerceptronClassifier,
+        SigmoidNeuronClassifier,
+        TowerRegressor,
+    )
+
+    X, y = _linear_data()
+    labels = (y > 0).astype(int)
+    with pytest.raises(ValueError, match="learning_rate_init='auto'"):
+        SigmoidNeuronClassifier().fit(X * 1e160, labels)
+    x = np.linspace(0, 1, 50).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="cannot be tiled by towers"):
+            TowerRegressor().fit(x * 1e-322, x[:, 0])
+    with pytest.raises(ValueError, match="cannot be tiled by towers"):
+        TowerRegressor(bounds=(-1e308, 1e308)).fit(x, x[:, 0])
+    with pytest.raises(ValueError, match="weight of zero"):
+        PerceptronClassifier(class_weight={0: 0, 1: 0}).fit(X, labels)
+    for bad in ({0: -1}, {0: np.inf}):
+        with pytest.raises(ValueError, match="finite, non-negative"):
+            PerceptronClassifier(class_weight=bad).fit(X, labels)
+    # A huge power_t makes the rate underflow to zero, not overflow.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        FeedForwardRegressor(solver="sgd", learning_rate="invscaling", power_t=1e3,
+                             max_iter=3).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_a_dataframe_with_early_stopping_does_not_warn_every_epoch(cls):
+    pd = pytest.importorskip("pandas")
+    X, y = _data(cls, n=80)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    est = fast(cls, max_iter=5)
+    if "early_stopping" not in est.get_params():
+        pytest.skip("no early stopping")
+    est.set_params(early_stopping=True, validation_fraction=0.25)
+    if est.get_params().get("solver") == "lstsq":
+        est.set_params(solver="sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.fit(frame, y)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=ids)
+def test_training_continues_from_a_memory_mapped_model(cls, tmp_path):
+    joblib = pytest.importorskip("joblib")
+    X, y = _data(cls)
+    est = fast(cls, max_iter=5)
+    kwargs = {"classes": np.unique(y)} if is_classifier(est) else {}
+    est.partial_fit(X, y, **kwargs)
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    loaded = joblib.load(path, mmap_mode="r")
+    loaded.partial_fit(X, y)
+    est.partial_fit(X, y)
+    for k, v in _outputs(est, X).items():
+        np.testing.assert_allclose(_outputs(loaded, X)[k], v, rtol=1e-12, err_msg=k)
+    loaded.set_params(warm_start=True).fit(X, y)
+
+
+def test_tower_display_handles_its_documented_inputs():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknn_intuition import FeedForwardRegressor, TowerRegressor
+    from sknn_intuition.plotting import TowerDisplay
+
+    x = np.linspace(-3, 3, 100).reshape(-1, 1)
+    y = np.sin(2 * x[:, 0])
+    disp = TowerDisplay(grid=x[:, 0], prediction=y).plot()
+    assert disp.tower_lines_ == [] and disp.sum_line_ is not None
+    pipe = make_pipeline(StandardScaler(), TowerRegressor(n_towers=6)).fit(x, y)
+    disp = TowerDisplay.from_estimator(pipe, x, y, grid_resolution=50)
+    grid = np.linspace(-3.3, 3.3, 50)[:, None]
+    np.testing.assert_allclose(disp.prediction, pipe.predict(grid), rtol=1e-10)
+    assert len(disp.tower_lines_) == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = FeedForwardRegressor(max_iter=3).fit(x, y)
+    with pytest.raises(TypeError, match="got FeedForwardRegressor"):
+        TowerDisplay.from_estimator(net, x, y)
+    matplotlib.pyplot.close("all")
