@@ -109,3 +109,7 @@ DERIVATIVES = {
 # The activations a hidden layer may use: those with a derivative to
 # backpropagate through.
 HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
+
+# Other names for the same functions: scikit-learn calls the sigmoid
+# 'logistic', so that parameter grids written for its MLP work unchanged.
+ALIASES = {"logistic": "sigmoid"}

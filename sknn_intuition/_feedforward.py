@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fast
-from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from ._activations import ACTIVATIONS, ALIASES, HIDDEN_ACTIVATIONS
 from ._base import (
     prepare_classification,
     validate_fit_data,
@@ -25,7 +25,7 @@ from ._sklearn_private import Interval, StrOptions, _fit_context
 
 _SHARED_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+    "activation": [StrOptions({*HIDDEN_ACTIVATIONS, *ALIASES}), list, tuple],
     "init": [StrOptions(set(INITS))],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -90,14 +90,12 @@ class _FeedForwardMixin(SGDTrainerMixin):
                 f"{n_hidden} hidden layers (hidden_layer_sizes="
                 f"{self.hidden_layer_sizes!r}); give one name, or one per layer."
             )
+        names = [ALIASES.get(name, name) for name in names]
         for name in names:
             if name not in HIDDEN_ACTIVATIONS:
-                hint = " (scikit-learn's 'logistic' is 'sigmoid' here)" * (
-                    name == "logistic"
-                )
                 raise ValueError(
-                    f"activation {name!r} is not one of {list(HIDDEN_ACTIVATIONS)}"
-                    f"{hint}."
+                    f"activation {name!r} is not one of {list(HIDDEN_ACTIVATIONS)} "
+                    f"(or {list(ALIASES)})."
                 )
         return names
 
@@ -321,11 +319,11 @@ _SHARED_ATTRS_DOC = """
     loss_curve_ : list of float
         The mean training loss of each epoch (penalty included).
     validation_loss_curve_ : list of float
-        Validation loss after each epoch (only with ``early_stopping``).
+        Validation loss after each epoch (None without ``early_stopping``).
     validation_scores_ : list of float
-        Validation score after each epoch (only with ``early_stopping``).
+        Validation score after each epoch (None without ``early_stopping``).
     best_validation_score_ : float
-        Best validation score (only with ``early_stopping``).
+        Best validation score (None without ``early_stopping``).
     n_iter_ : int
         Number of epochs run.
     t_ : int

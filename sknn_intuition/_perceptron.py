@@ -111,11 +111,11 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     best_loss_ : float
         The smallest loss reached.
     validation_scores_ : list of float
-        Validation accuracy after each epoch (only with ``early_stopping``).
+        Validation accuracy after each epoch (None without ``early_stopping``).
     validation_loss_curve_ : list of float
-        Validation criterion after each epoch (only with ``early_stopping``).
+        Validation criterion after each epoch (None without ``early_stopping``).
     best_validation_score_ : float
-        Best validation accuracy (only with ``early_stopping``).
+        Best validation accuracy (None without ``early_stopping``).
 
     See Also
     --------

@@ -35,7 +35,7 @@ from sklearn.utils import check_random_state
 
 from . import _fast, _network
 from ._optimizers import OPTIMIZERS
-from ._sklearn_private import Interval, StrOptions
+from ._sklearn_private import Interval, Options, StrOptions
 
 try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
     from sklearn.callback import CallbackSupportMixin
@@ -93,7 +93,7 @@ TRAINER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "warm_start": ["boolean"],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
@@ -414,7 +414,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             X, Y, sample_weight, validation = self._validation_split(
                 X, Y, sample_weight, y_score, state["seed"], s.validation_fraction
             )
-            if first or not hasattr(self, "validation_scores_"):
+            if first or getattr(self, "validation_scores_", None) is None:
                 self.validation_scores_, self.validation_loss_curve_ = [], []
         pub = self._sgd_parameters()
         work = pub
@@ -545,7 +545,10 @@ class SGDTrainerMixin(CallbackSupportMixin):
         if run.validation is not None and self.validation_scores_:
             self.best_validation_score_ = float(np.max(self.validation_scores_))
             self.best_loss_ = float(np.min(self.validation_loss_curve_))
-        elif self.loss_curve_:
+        else:
+            # As scikit-learn's MLP: None when no validation split was used.
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
         self.loss_ = float(self.loss_curve_[-1])
         self._sgd_state = run.state

@@ -230,11 +230,11 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     best_loss_ : float
         The smallest training loss (validation loss with ``early_stopping``).
     validation_scores_ : list of float
-        Validation accuracy after each epoch (only with ``early_stopping``).
+        Validation accuracy after each epoch (None without ``early_stopping``).
     validation_loss_curve_ : list of float
-        Validation loss after each epoch (only with ``early_stopping``).
+        Validation loss after each epoch (None without ``early_stopping``).
     best_validation_score_ : float
-        Best validation accuracy (only with ``early_stopping``).
+        Best validation accuracy (None without ``early_stopping``).
 
     See Also
     --------

@@ -251,9 +251,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     best_loss_ : float
         The smallest loss reached.
     validation_scores_, validation_loss_curve_ : list of float
-        Validation R² and loss per epoch (SGD with ``early_stopping`` only).
+        Validation R² and loss per epoch (SGD with ``early_stopping``; None otherwise).
     best_validation_score_ : float
-        Best validation R² (SGD with ``early_stopping`` only).
+        Best validation R² (SGD with ``early_stopping``; None otherwise).
 
     See Also
     --------

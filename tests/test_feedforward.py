@@ -285,8 +285,28 @@ def test_activation_list_must_match_layers():
     X, y = _regression()
     with pytest.raises(ValueError, match="2 hidden layers"):
         FeedForwardRegressor(hidden_layer_sizes=(3, 3), activation=["tanh"]).fit(X, y)
-    with pytest.raises(ValueError, match="'logistic' is 'sigmoid'"):
-        FeedForwardRegressor(hidden_layer_sizes=(3,), activation=["logistic"]).fit(X, y)
+    with pytest.raises(ValueError, match="'softplus' is not one of"):
+        FeedForwardRegressor(hidden_layer_sizes=(3,), activation=["softplus"]).fit(X, y)
+
+
+def test_logistic_is_the_sigmoid():
+    """scikit-learn's name for the sigmoid is accepted, so its grids work."""
+    X, y = _regression()
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    a = FeedForwardRegressor(activation="logistic", **kw).fit(X, y)
+    b = FeedForwardRegressor(activation="sigmoid", **kw).fit(X, y)
+    assert a.activations_ == ["sigmoid"]
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    c = FeedForwardRegressor(activation=["logistic"], **kw).fit(X, y)
+    np.testing.assert_array_equal(c.predict(X), b.predict(X))
+
+
+def test_validation_attributes_are_none_without_early_stopping():
+    X, y = _regression()
+    reg = FeedForwardRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0,
+                               n_iter_no_change=np.inf).fit(X, y)
+    assert reg.validation_scores_ is None and reg.best_validation_score_ is None
+    assert reg.n_iter_ == 5
 
 
 def test_early_stopping_watches_the_validation_loss():
