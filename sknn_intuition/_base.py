@@ -14,7 +14,9 @@ from ._sklearn_private import _check_sample_weight
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def validate_fit_data(est, X, y, *, reset, classifier, accept_sparse=("csr",)):
+def validate_fit_data(
+    est, X, y, *, reset, classifier, accept_sparse=("csr",), multi_output=None
+):
     """Validate ``X, y`` for fit/partial_fit; float32 stays float32.
 
     When training continues (a later ``partial_fit``, or ``fit`` with
@@ -34,7 +36,7 @@ def validate_fit_data(est, X, y, *, reset, classifier, accept_sparse=("csr",)):
         dtype=dtype,
         order="C",
         y_numeric=not classifier,
-        multi_output=not classifier,
+        multi_output=not classifier if multi_output is None else multi_output,
     )
     if not classifier and np.asarray(y).dtype.kind not in "fiub":
         raise ValueError(

@@ -10,6 +10,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fast
@@ -20,10 +22,12 @@ from ._base import (
     validate_sample_weight,
 )
 from ._network import INITS, Stack, forward, init_parameters, layer_units
-from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
+from ._optimizers import OPTIMIZERS
+from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, SGDTrainerMixin, _stochastic_solver
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 _SHARED_CONSTRAINTS = {
+    "solver": [StrOptions({*OPTIMIZERS, *FULL_BATCH_SOLVERS})],
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions({*HIDDEN_ACTIVATIONS, *ALIASES}), list, tuple],
     "init": [StrOptions(set(INITS))],
@@ -34,7 +38,7 @@ _SHARED_CONSTRAINTS = {
     **{
         k: TRAINER_CONSTRAINTS[k]
         for k in (
-            "solver",
+            "max_fun",
             "alpha",
             "batch_size",
             "learning_rate",
@@ -242,9 +246,10 @@ default='relu'
         layers, twice the variance, which keeps the signal from shrinking
         layer after layer in deep relu networks. Glorot's trained as well or
         better on the shallow networks of our tests and benchmarks.
-    solver : {'sgd', 'adam'}, default='adam'
-        The update rule: stochastic gradient descent (with ``momentum``) or
-        Adam.
+    solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
+        The update rule: stochastic gradient descent (with ``momentum``),
+        Adam, or L-BFGS on the whole data at once (no mini-batches: often the
+        best choice on small data, as in scikit-learn's MLP).
     alpha : float, default=0.0001
         Strength of the L2 penalty: the objective is the mean loss plus
         ``alpha * ½ Σ_l ‖W_l‖²`` (biases are not penalised). Unlike
@@ -291,7 +296,10 @@ default='relu'
     epsilon : float, default=1e-8
         Adam's guard against division by zero.
     n_iter_no_change : int, default=10
-        Epochs without improvement tolerated before stopping."""
+        Epochs without improvement tolerated before stopping.
+    max_fun : int, default=15000
+        With ``solver='lbfgs'``, the largest number of evaluations of the loss
+        and its gradient (``max_iter`` bounds the iterations)."""
 
 _SHARED_ATTRS_DOC = """
     coefs_ : list of ndarray
@@ -445,6 +453,7 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -469,6 +478,7 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
 
     def _loss_name(self):
         return "squared_error"
@@ -511,6 +521,7 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, partial=False)
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Run one epoch of SGD over the given data, keeping the state.
@@ -654,6 +665,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         loss="log_loss",
         class_weight=None,
     ):
@@ -680,21 +692,48 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.loss = loss
         self.class_weight = class_weight
+
+    _multilabel = False
 
     def _loss_name(self):
         return self.loss
 
     def _output_activation(self, n_outputs):
-        return "softmax" if self.loss == "log_loss" and n_outputs > 1 else "sigmoid"
+        # One sigmoid per label for multilabel targets; per class otherwise.
+        softmax = self.loss == "log_loss" and n_outputs > 1 and not self._multilabel
+        return "softmax" if softmax else "sigmoid"
+
+    def _prepare_multilabel(self, X, Y, sample_weight, partial, continued):
+        """Multilabel targets: one sigmoid output per label, answering yes or no."""
+        if self.class_weight is not None:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        X, Y = validate_fit_data(self, X, Y, reset=not (partial and continued), classifier=True,
+                                 multi_output=True)
+        if continued and not (self._multilabel and len(self.classes_) == Y.shape[1]):
+            raise ValueError(
+                f"y has {Y.shape[1]} labels, but the network was fitted on "
+                + (f"{len(self.classes_)} labels." if self._multilabel else "classes.")
+            )
+        self.classes_ = np.arange(Y.shape[1])
+        self._multilabel = True
+        sw = validate_sample_weight(sample_weight, X)
+        return X, Y, sw, Y.astype(X.dtype)
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
         old_classes = getattr(self, "classes_", None) if continued else None
-        X, y, sw, Y = prepare_classification(
-            self, X, y, sample_weight, classes, partial=partial, negative=0
-        )
+        if type_of_target(y) == "multilabel-indicator":
+            X, y, sw, Y = self._prepare_multilabel(X, y, sample_weight, partial, continued)
+        else:
+            if continued and self._multilabel:
+                raise ValueError("The network was fitted on multilabel targets; y is not.")
+            X, y, sw, Y = prepare_classification(
+                self, X, y, sample_weight, classes, partial=partial, negative=0
+            )
+            self._multilabel = False
         self._check_continued(X, partial)
         if old_classes is not None and not np.array_equal(old_classes, self.classes_):
             self.classes_ = old_classes
@@ -702,7 +741,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
                 f"warm_start=True: y has the classes {list(np.unique(y))}, not "
                 f"the fitted network's {list(old_classes)}."
             )
-        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        n_outputs = Y.shape[1]
         if continued and self._output_activation(n_outputs) != self.out_activation_:
             raise ValueError(
                 f"loss={self.loss!r} does not fit the trained output layer "
@@ -732,6 +771,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, None, partial=False)
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of SGD over the given data, keeping the state.
@@ -770,6 +810,8 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
             sigmoid outputs divided by their sum.
         """
         P = self._predict_layers(X)[-1]
+        if self._multilabel:
+            return P  # each label's own probability
         if P.shape[1] == 1:
             return np.hstack([1 - P, P])
         if self.out_activation_ == "sigmoid":
@@ -812,9 +854,16 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
             ``classes_[1]`` where the neuron's output is above 0.5).
         """
         P = self._predict_layers(X)[-1]
+        if self._multilabel:
+            return (P > 0.5).astype(int)  # the indicator matrix
         if P.shape[1] == 1:
             return self.classes_[(P[:, 0] > 0.5).astype(np.intp)]
         return self.classes_[np.argmax(P, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 FeedForwardClassifier.__doc__ = FeedForwardClassifier.__doc__ % (

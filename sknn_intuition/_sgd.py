@@ -28,6 +28,7 @@ from numbers import Integral, Real
 from typing import Any, Protocol
 
 import numpy as np
+import scipy.optimize
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -35,7 +36,7 @@ from sklearn.utils import check_random_state
 
 from . import _fast, _network
 from ._optimizers import OPTIMIZERS
-from ._sklearn_private import Interval, Options, StrOptions
+from ._sklearn_private import Interval, Options, StrOptions, _check_optimize_result
 
 try:  # scikit-learn >= 1.9: callbacks (progress bars, score monitors, stopping)
     from sklearn.callback import CallbackSupportMixin
@@ -101,8 +102,23 @@ TRAINER_CONSTRAINTS = {
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "nesterovs_momentum": ["boolean"],
     "solver": [StrOptions(set(OPTIMIZERS))],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
     "average": ["boolean", Interval(Integral, 1, None, closed="left")],
 }
+
+
+# Solvers that see the whole data at each step instead of mini-batches.
+FULL_BATCH_SOLVERS = ("lbfgs",)
+
+
+def _stochastic_solver(est):
+    """``partial_fit`` exists for the stochastic solvers only (as in scikit-learn)."""
+    if est.solver in FULL_BATCH_SOLVERS:
+        raise AttributeError(
+            f"partial_fit is only available for stochastic solvers; {est.solver!r} "
+            "is not stochastic."
+        )
+    return True
 
 
 class TrainerHooks(Protocol):
@@ -147,6 +163,14 @@ def transaction(method):
 
     run._transaction = True
     return run
+
+
+def _unflatten(x, params):
+    # Write the vector x into the parameter arrays, in order.
+    start = 0
+    for p in params:
+        p[...] = x[start : start + p.size].reshape(p.shape)
+        start += p.size
 
 
 def _writeable(value):
@@ -329,7 +353,10 @@ class SGDTrainerMixin(CallbackSupportMixin):
         super().__init_subclass__(**kwargs)
         for name in ("fit", "partial_fit"):
             method = cls.__dict__.get(name)
-            if method is not None and not getattr(method, "_transaction", False):
+            if hasattr(method, "fn") and hasattr(method, "check"):  # an available_if
+                if not getattr(method.fn, "_transaction", False):
+                    method.fn = transaction(method.fn)
+            elif method is not None and not getattr(method, "_transaction", False):
                 setattr(cls, name, transaction(method))
     _early_stopping_metric = "loss"
     _stratify_validation = False
@@ -369,6 +396,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
+        if getattr(self, "solver", None) == "lbfgs":
+            return self._lbfgs_fit(X, Y, sample_weight)
         run = self._sgd_begin(X, Y, sample_weight, y_score, partial)
         converged = False
         try:
@@ -589,6 +618,67 @@ class SGDTrainerMixin(CallbackSupportMixin):
             "or standardise the features (e.g. with StandardScaler)."
         )
 
+    # ------------------------------------------------------ full-batch L-BFGS
+    def _lbfgs_fit(self, X, Y, sample_weight):
+        """Minimise the same loss over the whole data with scipy's L-BFGS-B.
+
+        All parameters form one vector; each evaluation is one forward pass,
+        the loss and one backward pass over all samples (the batch hook of
+        SGD with the whole data as its batch), plus the L2 penalty.
+        """
+        s = self._sgd_settings()
+        if s.penalty not in (None, "l2") and s.alpha > 0:
+            raise ValueError(
+                f"solver='lbfgs' needs a differentiable penalty ('l2' or None), got "
+                f"penalty={s.penalty!r}; use solver='sgd' for L1."
+            )
+        if s.warm_start and hasattr(self, "n_iter_"):
+            self._own_arrays()
+        else:
+            seed_rs = check_random_state(s.random_state)
+            self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
+        if sample_weight is not None:
+            sample_weight = (sample_weight * (X.shape[0] / sample_weight.sum())).astype(X.dtype)
+        params, penalized = self._sgd_parameters(), self._sgd_penalized()
+        grads, scratch, curve, last = _fast.empty_like(params), {}, [], [np.inf]
+
+        def loss_and_gradient(x):
+            _unflatten(x, params)
+            loss, _ = self._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, scratch)
+            loss += penalty_value_and_gradient(s.penalty, s.alpha, 0.0, params, penalized, grads)
+            last[0] = loss
+            return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+        def record(*args):
+            # After each iteration: the accepted point was evaluated last.
+            curve.append(last[0])
+
+        x0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = scipy.optimize.minimize(
+                loss_and_gradient,
+                x0,
+                method="L-BFGS-B",
+                jac=True,
+                options={"maxfun": self.max_fun, "maxiter": s.max_iter, "gtol": s.tol or 0.0},
+                callback=record,
+            )
+        if not np.isfinite(result.fun):
+            raise ValueError(
+                f"Training diverged: the loss became {result.fun} with solver='lbfgs'. "
+                "Standardise the features (e.g. with StandardScaler). The estimator was "
+                "left as it was before this call."
+            )
+        _unflatten(result.x, params)
+        self.n_iter_ = _check_optimize_result("lbfgs", result, s.max_iter)
+        self.t_ = X.shape[0] * self.n_iter_
+        self.loss_ = self.best_loss_ = float(result.fun)
+        self.loss_curve_ = curve  # the loss after each iteration
+        self.validation_scores_ = self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+        self._sgd_state = None
+        return self
+
     def _own_arrays(self):
         """Copy read-only fitted arrays before training changes them in place.
 
@@ -642,6 +732,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
 
     def _validation_split(self, X, Y, sample_weight, y_score, seed, fraction):
         stratify = np.asarray(y_score) if self._stratify_validation else None
+        if stratify is not None and stratify.ndim > 1:
+            stratify = None  # multilabel targets: a plain random split
         try:
             train, val = train_test_split(
                 np.arange(X.shape[0]), test_size=fraction, random_state=seed, stratify=stratify

@@ -7,12 +7,14 @@ import numpy as np
 from scipy import sparse
 from scipy.special import log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 
 from ._base import prepare_classification
 from ._fast import one_blas_thread
 from ._linear import LinearSGDMixin
 from ._losses import LOSSES
-from ._sgd import TRAINER_CONSTRAINTS
+from ._optimizers import OPTIMIZERS
+from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, _stochastic_solver
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # The losses a sigmoid output can be trained on (a softmax output, only on
@@ -141,8 +143,10 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         Mix of L1 in the elastic-net penalty (0 is L2, 1 is L1).
     fit_intercept : bool, default=True
         Learn the bias ``b``; if False, ``b`` stays 0.
-    solver : {'sgd', 'adam'}, default='sgd'
-        Stochastic gradient descent (with momentum), or Adam.
+    solver : {'sgd', 'adam', 'lbfgs'}, default='sgd'
+        Stochastic gradient descent (with momentum), Adam, or L-BFGS on the
+        whole data at once (as ``LogisticRegression``'s default solver; the
+        penalty must then be 'l2' or None).
     learning_rate_init : float or 'auto', default='auto'
         The step size. 'auto' (for ``'sgd'``) takes ``1 / L``, with ``L``
         the largest curvature the mean loss over a batch can have: the
@@ -176,6 +180,9 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         in a row. ``None`` trains for exactly ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Epochs without improvement tolerated, see ``tol``.
+    max_fun : int, default=15000
+        With ``solver='lbfgs'``, the largest number of evaluations of the loss
+        and its gradient (``max_iter`` bounds the iterations).
     early_stopping : bool, default=False
         Set aside ``validation_fraction`` of the data (stratified) and watch
         the loss there instead; keep the weights with the best validation loss.
@@ -365,9 +372,10 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
                 "power_t",
                 "momentum",
                 "nesterovs_momentum",
-                "solver",
+                "max_fun",
             )
         },
+        "solver": [StrOptions({*OPTIMIZERS, *FULL_BATCH_SOLVERS})],
         "loss": [StrOptions(set(SIGMOID_LOSSES))],
         "output": [StrOptions({"auto", "softmax", "sigmoid"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
@@ -399,6 +407,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         max_iter=1000,
         tol=1e-4,
         n_iter_no_change=5,
+        max_fun=15000,
         early_stopping=False,
         validation_fraction=0.1,
         shuffle=True,
@@ -424,6 +433,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.shuffle = shuffle
@@ -555,6 +565,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, None, partial=False)
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of SGD over the given data, keeping the state.

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "_check_optimize_result",
     "_check_sample_weight",
     "_fit_context",
 ]

@@ -414,3 +414,80 @@ def test_fast_path_trains_like_the_plain_network(
     np.testing.assert_allclose(fast.loss_curve_, plain.loss_curve_, rtol=1e-10)
     for a, b in zip(fast._sgd_parameters(), plain._sgd_parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# --------------------------------------------------------------------- lbfgs
+def test_lbfgs_minimises_the_same_objective_as_scipy_on_the_hook():
+    """L-BFGS runs on the batch hook over all the data: at its end the
+    gradient of the objective (loss + L2 penalty) is about zero."""
+    X, y = _regression(n=80)
+    reg = FeedForwardRegressor(hidden_layer_sizes=(5,), solver="lbfgs", alpha=1e-3,
+                               max_iter=2000, tol=1e-10, random_state=0).fit(X, y)
+    params = reg._sgd_parameters()
+    grads = [np.empty_like(p) for p in params]
+    loss, _ = reg._sgd_loss_and_gradients(params, X, y[:, None], None, grads, {})
+    for g, p, pen in zip(grads, params, reg._sgd_penalized()):
+        g += reg.alpha * p * pen
+        assert np.abs(g).max() < 5e-3  # L-BFGS-B also stops on a tiny relative decrease
+    assert reg.loss_ == pytest.approx(
+        loss + 0.5 * reg.alpha * sum(float((W**2).sum()) for W in reg.coefs_), rel=1e-8
+    )
+    assert len(reg.loss_curve_) == reg.n_iter_
+    assert np.all(np.diff(reg.loss_curve_) <= 1e-12)  # L-BFGS never goes uphill
+
+
+def test_lbfgs_agrees_with_mlp_on_the_same_objective():
+    X, y = _classification(n=120)
+    n = X.shape[0]
+    kw = dict(hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs", random_state=0)
+    # Our alpha is per sample (scikit-learn's is divided by n): the same
+    # objective. Both start from the same weights, then run 40 iterations.
+    ours = FeedForwardClassifier(alpha=1.0 / n, max_iter=1, **kw).fit(X, y)
+    theirs = MLPClassifier(alpha=1.0, max_iter=1, **kw).fit(X, y)
+    rng = np.random.RandomState(1)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        a[...] = b[...] = rng.uniform(-0.5, 0.5, size=a.shape)
+    ours.set_params(warm_start=True, max_iter=40).fit(X, y)
+    theirs.set_params(warm_start=True, max_iter=40).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-5)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+
+
+def test_lbfgs_has_no_partial_fit_and_warns_at_max_iter():
+    X, y = _regression()
+    reg = FeedForwardRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=3)
+    assert not hasattr(reg, "partial_fit")
+    assert hasattr(reg.set_params(solver="sgd"), "partial_fit")
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        warnings.simplefilter("default", ConvergenceWarning)
+        reg.set_params(solver="lbfgs").fit(X, y)
+    assert reg.n_iter_ == 3
+
+
+# ---------------------------------------------------------------- multilabel
+def test_multilabel_targets_train_one_sigmoid_per_label():
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(300, n_features=8, n_classes=4, random_state=0)
+    clf = FeedForwardClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0)
+    clf.fit(X, Y)
+    assert clf.out_activation_ == "sigmoid" and clf.n_outputs_ == 4
+    np.testing.assert_array_equal(clf.classes_, np.arange(4))
+    P = clf.predict_proba(X)
+    assert P.shape == (300, 4)
+    np.testing.assert_array_equal(clf.predict(X), (P > 0.5).astype(int))
+    from sklearn.metrics import f1_score
+
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0).fit(X, Y)
+    ours, theirs = (f1_score(Y, m.predict(X), average="micro") for m in (clf, mlp))
+    assert ours > theirs - 0.03
+    assert clf.score(X, Y) == np.mean(np.all(clf.predict(X) == Y, axis=1))  # subset accuracy
+    # The loss is the binary log-loss of each label, summed.
+    per_sample = -(Y * np.log(P) + (1 - Y) * np.log(1 - P)).sum(axis=1)
+    params = clf._sgd_parameters()
+    loss, _ = clf._sgd_loss_and_gradients(
+        params, X, Y.astype(float), None, [np.empty_like(p) for p in params], {}
+    )
+    assert loss == pytest.approx(per_sample.mean(), rel=1e-10)
+    with pytest.raises(ValueError, match="not supported for multilabel"):
+        FeedForwardClassifier(class_weight="balanced").fit(X, Y)
