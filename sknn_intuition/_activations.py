@@ -9,11 +9,12 @@ Each activation ``f(Z, out=None)`` maps pre-activations ``Z`` to outputs ``A``
 ``delta`` in place by ``g'(z)``, written in terms of the *output* ``A = g(z)``:
 that is all backpropagation needs, and it saves keeping ``Z``.
 
-Two activations only ever sit at the output, so they have no entry in
+Three activations only ever sit at the output, so they have no entry in
 :data:`DERIVATIVES`: the perceptron's ``step``, whose slope is zero wherever it
 exists (nothing could be backpropagated through it, which is why the
-perceptron is trained on its own criterion), and the ``softmax``, whose slope
-the log-loss absorbs (see :mod:`._losses`).
+perceptron is trained on its own criterion), the ``softmax``, whose slope the
+log-loss absorbs, and ``exp``, whose slope the Poisson loss absorbs (see
+:mod:`._losses`).
 """
 
 import numpy as np
@@ -77,6 +78,11 @@ def relu_derivative(A, delta):
     return np.multiply(delta, A > 0, out=delta)
 
 
+def exp(Z, out=None):
+    """g(z) = e^z: a positive output (the log link of a Poisson regression)."""
+    return np.exp(Z) if out is None else np.exp(Z, out=out)
+
+
 def softmax(Z, out=None):
     """Row-wise ``exp(z_k) / Σ_j exp(z_j)``, shifted by the row's maximum.
 
@@ -97,6 +103,7 @@ ACTIVATIONS = {
     "tanh": tanh,
     "relu": relu,
     "softmax": softmax,
+    "exp": exp,
 }
 
 DERIVATIVES = {

@@ -390,6 +390,10 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
 
     Parameters
     ----------%s
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The mean squared error of the explanation (identity output), or half
+        the Poisson deviance ``y log(y / μ) - y + μ`` of an exponential output
+        ``μ = e^z``, for counts and rates (scikit-learn's ``loss='poisson'``).
 
     Attributes
     ----------%s
@@ -425,7 +429,10 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     (2, 20)
     """
 
-    _parameter_constraints: dict = dict(_SHARED_CONSTRAINTS)
+    _parameter_constraints: dict = {
+        **_SHARED_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
 
     def __init__(
         self,
@@ -454,7 +461,9 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        loss="squared_error",
     ):
+        self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -481,14 +490,16 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         self.max_fun = max_fun
 
     def _loss_name(self):
-        return "squared_error"
+        return self.loss
 
     def _output_activation(self, n_outputs):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _fit(self, X, y, sample_weight, *, partial):
         first = not (partial and hasattr(self, "n_iter_"))
         X, y = validate_fit_data(self, X, y, reset=first, classifier=False)
+        if self.loss == "poisson" and np.any(np.asarray(y) < 0):
+            raise ValueError("loss='poisson' needs non-negative targets (counts, rates).")
         self._check_continued(X, partial)
         sw = validate_sample_weight(sample_weight, X)
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
@@ -497,6 +508,11 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
             raise ValueError(
                 f"y has {Y.shape[1]} targets, but the fitted network has "
                 f"{self.n_outputs_} outputs."
+            )
+        if continued and self._output_activation(Y.shape[1]) != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} does not fit the trained output layer "
+                f"({self.out_activation_!r}); to change the loss, set warm_start=False."
             )
         return self._run_trainer(X, Y, sw, y, partial)
 

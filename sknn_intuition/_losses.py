@@ -29,7 +29,7 @@ Conventions, stated once for the whole package:
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 
 def squared_error_identity(Z, Y):
@@ -108,6 +108,22 @@ def perceptron_step(Z, Y):
     return per_sample, D
 
 
+def poisson_exp(Z, Y):
+    """Half the Poisson deviance of an exponential output ``μ = e^z``.
+
+    ``l_i = Σ_k y log(y / μ) - y + μ``, ``∂l_i/∂z = μ - y``: the loss of
+    scikit-learn's ``MLPRegressor(loss='poisson')`` (counts, rates: ``y >= 0``).
+    """
+    L = xlogy(Y, Y)
+    L -= Y * Z
+    L -= Y
+    mu = np.exp(Z, out=Z)
+    L += mu
+    per_sample = L[:, 0] if L.shape[1] == 1 else L.sum(axis=1)
+    mu -= Y
+    return per_sample, mu
+
+
 # (loss, output activation) -> per-sample loss and ∂l_i/∂z.
 LOSSES = {
     ("squared_error", "identity"): squared_error_identity,
@@ -115,6 +131,7 @@ LOSSES = {
     ("log_loss", "sigmoid"): log_loss_sigmoid,
     ("log_loss", "softmax"): log_loss_softmax,
     ("perceptron", "step"): perceptron_step,
+    ("poisson", "exp"): poisson_exp,
 }
 
 

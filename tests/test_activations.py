@@ -9,10 +9,10 @@ from sknn_intuition._activations import ACTIVATIONS, DERIVATIVES, HIDDEN_ACTIVAT
 
 def test_tables_have_the_same_names():
     # Every activation with a derivative can sit in a hidden layer; the step
-    # (slope zero) and the softmax (slope absorbed by the log-loss) only at
-    # the output.
+    # (slope zero), the softmax and exp (slopes absorbed by their losses) only
+    # at the output.
     assert set(DERIVATIVES) == set(HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
-    assert set(ACTIVATIONS) - set(DERIVATIVES) == {"step", "softmax"}
+    assert set(ACTIVATIONS) - set(DERIVATIVES) == {"step", "softmax", "exp"}
     assert {"identity", "sigmoid", "tanh", "relu"} <= set(HIDDEN_ACTIVATIONS)
 
 

@@ -491,3 +491,20 @@ def test_multilabel_targets_train_one_sigmoid_per_label():
     assert loss == pytest.approx(per_sample.mean(), rel=1e-10)
     with pytest.raises(ValueError, match="not supported for multilabel"):
         FeedForwardClassifier(class_weight="balanced").fit(X, Y)
+
+
+def test_poisson_loss_fits_counts_like_mlp():
+    from sklearn.metrics import mean_poisson_deviance
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1]))
+    kw = dict(hidden_layer_sizes=(10,), max_iter=300, random_state=0)
+    ours = FeedForwardRegressor(loss="poisson", **kw).fit(X, y)
+    theirs = MLPRegressor(loss="poisson", **kw).fit(X, y)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    assert np.all(ours.predict(X) > 0)
+    ours_dev = mean_poisson_deviance(y, ours.predict(X))
+    assert ours_dev < 1.05 * mean_poisson_deviance(y, theirs.predict(X))
+    with pytest.raises(ValueError, match="non-negative targets"):
+        FeedForwardRegressor(loss="poisson").fit(X, y - 5.0)

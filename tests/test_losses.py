@@ -3,7 +3,7 @@ errors at the output, and the weighted batch mean."""
 
 import numpy as np
 import pytest
-from scipy.special import expit, softmax
+from scipy.special import expit, softmax, xlogy
 from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import mean_squared_error
 
@@ -11,6 +11,8 @@ from sknn_intuition._losses import LOSSES, loss_and_error, mean_loss
 
 
 def _targets(loss, output, rng, k=3, n=20):
+    if output == "exp":
+        return rng.poisson(2.0, size=(n, k)).astype(float)
     if output == "step":
         return rng.choice([-1.0, 1.0], size=(n, k))
     if output == "softmax":
@@ -24,6 +26,9 @@ def _targets(loss, output, rng, k=3, n=20):
 def _textbook(loss, output, Z, Y):
     if output == "step":
         return np.maximum(-Y * Z, 0).sum(axis=1)
+    if output == "exp":
+        mu = np.exp(Z)
+        return (xlogy(Y, Y / mu) - Y + mu).sum(axis=1)
     P = {"identity": Z, "sigmoid": expit(Z), "softmax": softmax(Z, axis=1)}[output]
     if loss == "squared_error":
         return ((P - Y) ** 2).mean(axis=1)
@@ -102,3 +107,13 @@ def test_perceptron_criterion_counts_only_mistakes():
 def test_an_unknown_pair_is_a_clear_error():
     with pytest.raises(ValueError, match="not defined on a 'identity' output"):
         loss_and_error("log_loss", "identity", np.zeros((2, 1)), np.zeros((2, 1)))
+
+
+def test_poisson_loss_is_scikit_learns():
+    from sklearn.neural_network._base import poisson_loss
+
+    rng = np.random.default_rng(4)
+    Y = rng.poisson(3.0, size=(40, 1)).astype(float)
+    Z = rng.normal(size=(40, 1))
+    ours = mean_loss("poisson", "exp", Z.copy(), Y)
+    assert ours == pytest.approx(poisson_loss(Y, np.exp(Z)))

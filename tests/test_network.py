@@ -47,6 +47,8 @@ def _stack(hidden, loss_name, output, n_out=3, seed=0, n=7, d=4):
         Y = rng.randint(2, size=(n, n_out)).astype(float)
     elif output == "step":
         Y = rng.choice([-1.0, 1.0], size=(n, n_out))
+    elif output == "exp":
+        Y = rng.poisson(1.5, size=(n, n_out)).astype(float)
     else:
         Y = rng.normal(size=(n, n_out))
     sw = rng.uniform(0.2, 2.0, size=n)
