@@ -8,6 +8,7 @@ weight matrix is its transpose, a view.
 """
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import step
@@ -21,10 +22,68 @@ class LinearSGDMixin(SGDTrainerMixin):
     _auto_batch_size = 1024
 
     def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
-        # All-zero start: the classic perceptron's, and the convex losses'
-        # optimum does not depend on it.
+        # All-zero start (the classic perceptron's, and the convex losses'
+        # optimum does not depend on it), unless this fit was given a start.
         self.coef_ = np.zeros((n_outputs, n_features), dtype=dtype)
         self.intercept_ = np.zeros(n_outputs, dtype=dtype)
+        coef0, intercept0 = self.__dict__.get("_start", (None, None))
+        if coef0 is not None:
+            self.coef_[...] = coef0
+        if intercept0 is not None and self.fit_intercept:
+            self.intercept_[...] = intercept0
+
+    def _fit_from(self, X, Y, sw, y, partial, coef_init=None, intercept_init=None):
+        """Train, starting (when training starts anew) from the given weights."""
+        shapes = {"coef_init": (Y.shape[1], X.shape[1]), "intercept_init": (Y.shape[1],)}
+        start = []
+        for name, value in (("coef_init", coef_init), ("intercept_init", intercept_init)):
+            if value is not None:
+                value = np.asarray(value, dtype=np.float64)
+                if value.size != np.prod(shapes[name]) or not np.all(np.isfinite(value)):
+                    raise ValueError(
+                        f"{name} must hold {shapes[name]} finite values (one row per "
+                        f"output neuron), got shape {value.shape}."
+                    )
+                value = value.reshape(shapes[name])
+            start.append(value)
+        self._start = tuple(start)
+        try:
+            return self._sgd_fit(X, Y, sw, y, partial=partial)
+        finally:
+            del self._start
+
+    def _own_arrays(self):
+        self.densify()  # training changes the weights in place
+        super()._own_arrays()
+
+    def densify(self):
+        """Store ``coef_`` as a dense array again (the form training uses).
+
+        Returns
+        -------
+        self
+            The estimator.
+        """
+        check_is_fitted(self)
+        if sparse.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a scipy.sparse matrix: smaller when most weights are 0.
+
+        Worth it after ``penalty='l1'``, which gives exact zeros. Predictions
+        are unchanged; training again (``partial_fit``, a warm start) makes
+        it dense first.
+
+        Returns
+        -------
+        self
+            The estimator.
+        """
+        check_is_fitted(self)
+        self.coef_ = sparse.csr_matrix(self.coef_)
+        return self
 
     def _sgd_parameters(self):
         if self.fit_intercept:
@@ -57,7 +116,8 @@ class LinearSGDMixin(SGDTrainerMixin):
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
-        Z = forward(self._sgd_stack([self.coef_, self.intercept_]), X)[-1]
+        coef = self.coef_.toarray() if sparse.issparse(self.coef_) else self.coef_
+        Z = forward(self._sgd_stack([coef, self.intercept_]), X)[-1]
         return Z.ravel() if Z.shape[1] == 1 else Z
 
     def predict(self, X):

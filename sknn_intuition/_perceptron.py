@@ -1,6 +1,6 @@
 """PerceptronClassifier: one neuron with a step, trained on the perceptron criterion."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -64,6 +64,11 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         Fraction of the training data used for early stopping.
     n_iter_no_change : int, default=5
         Epochs without improvement tolerated before stopping.
+    n_jobs : int or None, default=None
+        Accepted so that code written for scikit-learn's Perceptron runs
+        unchanged, and unused: all the classes' perceptrons train together,
+        in one matrix product per batch, which BLAS already spreads over the
+        cores (scikit-learn trains one class per job instead).
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights.
         'balanced' uses ``n_samples / (n_classes * np.bincount(y))``.
@@ -184,6 +189,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -202,6 +208,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        n_jobs=None,
         class_weight=None,
         warm_start=False,
         batch_size="auto",
@@ -222,6 +229,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.n_jobs = n_jobs
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.batch_size = batch_size
@@ -242,14 +250,14 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # that fraction is Σ |∂L/∂z| / K.
         return float(np.abs(D).sum()) / Y.shape[1]
 
-    def _fit(self, X, y, sample_weight, classes, *, partial):
+    def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
         X, y, sw, Y = prepare_classification(
             self, X, y, sample_weight, classes, partial=partial, negative=-1
         )
-        return self._sgd_fit(X, Y, sw, y, partial=partial)
+        return self._fit_from(X, Y, sw, y, partial, *init)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron by SGD on the perceptron criterion.
 
         Parameters
@@ -258,6 +266,11 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            The weights to start from (one row per output neuron: one for two
+            classes, else one per class); zeros if None.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            The biases to start from.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples; an integer weight counts as that many
             copies of the sample.
@@ -267,7 +280,9 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self : PerceptronClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, None, partial=False)
+        return self._fit(
+            X, y, sample_weight, None, partial=False, init=(coef_init, intercept_init)
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):

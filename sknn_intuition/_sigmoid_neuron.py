@@ -510,18 +510,13 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             )
         return 1.0 / curvature if curvature > 0 else 1.0
 
-    def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
-        super()._sgd_init_params(n_features, n_outputs, dtype, random_state)
-        if self.fit_intercept:
-            self.intercept_[:] = self._start_intercept
-
     def _output(self):
         return self.output_
 
     def _loss(self):
         return self.loss
 
-    def _fit(self, X, y, sample_weight, classes, *, partial):
+    def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
         first = not (partial and hasattr(self, "n_iter_"))
         X, y, sw, Y = prepare_classification(
             self, X, y, sample_weight, classes, partial=partial, negative=0
@@ -533,19 +528,18 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # their logarithms (centred) for a softmax. A sigmoid neuron then
         # never begins saturated on the wrong side for most of its samples,
         # where a squared error would have almost no gradient to climb out with.
-        freq = Y.mean(axis=0) if sw is None else (sw @ Y) / sw.sum()
-        freq = np.clip(freq.astype(np.float64), _MIN_FREQ, 1 - _MIN_FREQ)
-        if self.output_ == "softmax":
-            self._start_intercept = np.log(freq) - np.log(freq).mean()
-        else:
-            self._start_intercept = np.log(freq) - np.log1p(-freq)
-        try:
-            return self._sgd_fit(X, Y, sw, y, partial=partial)
-        finally:
-            del self._start_intercept
+        coef_init, intercept_init = init
+        if intercept_init is None:
+            freq = Y.mean(axis=0) if sw is None else (sw @ Y) / sw.sum()
+            freq = np.clip(freq.astype(np.float64), _MIN_FREQ, 1 - _MIN_FREQ)
+            if self.output_ == "softmax":
+                intercept_init = np.log(freq) - np.log(freq).mean()
+            else:
+                intercept_init = np.log(freq) - np.log1p(-freq)
+        return self._fit_from(X, Y, sw, y, partial, coef_init, intercept_init)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the sigmoid neuron(s) by SGD on the chosen loss.
 
         Parameters
@@ -554,6 +548,12 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            The weights to start from (one row per output neuron: one for two
+            classes, else one per class); zeros if None.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            The biases to start from; if None, the log-odds of the class
+            frequencies (see the class's description).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples; an integer weight counts as that many
             copies of the sample.
@@ -563,7 +563,9 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self : SigmoidNeuronClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, None, partial=False)
+        return self._fit(
+            X, y, sample_weight, None, partial=False, init=(coef_init, intercept_init)
+        )
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)

@@ -265,3 +265,48 @@ def test_predict_checks_the_number_of_features(binary):
     clf = PerceptronClassifier().fit(X, y)
     with pytest.raises(ValueError, match="6 features"):
         clf.predict(X[:, :5])
+
+
+def test_training_starts_from_coef_init_and_intercept_init():
+    # A perfect separator as the start: the perceptron makes no mistake, so
+    # its weights never move.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    w, b = np.array([1.0, -2.0, 0.5]), 0.3
+    y = (X @ w + b > 0).astype(int)
+    margin = np.abs(X @ w + b) > 0.05
+    X, y = X[margin], y[margin]
+    clf = PerceptronClassifier(max_iter=3, tol=None)
+    clf.fit(X, y, coef_init=w[None, :], intercept_init=[b])
+    np.testing.assert_allclose(clf.coef_, w[None, :])
+    np.testing.assert_allclose(clf.intercept_, [b])
+    with pytest.raises(ValueError, match=r"coef_init must hold \(1, 3\)"):
+        clf.fit(X, y, coef_init=np.ones((2, 3)))
+
+
+def test_sparsify_keeps_predictions_and_densify_undoes_it():
+    import pickle
+
+    from scipy import sparse as sp
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 20))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    clf = PerceptronClassifier(penalty="l1", alpha=0.01, average=False, random_state=0)
+    clf.fit(X, y)
+    assert np.sum(clf.coef_ == 0) > 5  # the L1 step gives exact zeros
+    expected = clf.decision_function(X)
+    clf.sparsify()
+    assert sp.issparse(clf.coef_)
+    np.testing.assert_allclose(clf.decision_function(X), expected)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).decision_function(X), expected)
+    clf.partial_fit(X, y)  # training again works on dense weights
+    assert not sp.issparse(clf.coef_)
+    assert not sp.issparse(clf.sparsify().densify().coef_)
+
+
+def test_n_jobs_is_accepted_as_in_scikit_learn():
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    a = PerceptronClassifier(n_jobs=-1).fit(X, y)
+    b = PerceptronClassifier().fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
