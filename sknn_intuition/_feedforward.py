@@ -741,7 +741,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, classes, *, partial):
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
         old_classes = getattr(self, "classes_", None) if continued else None
-        if type_of_target(y) == "multilabel-indicator":
+        if np.asarray(y).ndim == 2 and type_of_target(y) == "multilabel-indicator":
             X, y, sw, Y = self._prepare_multilabel(X, y, sample_weight, partial, continued)
         else:
             if continued and self._multilabel:

@@ -422,6 +422,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _sgd_begin(self, X, Y, sample_weight, y_score, partial):
         """Set up one call: parameters, optimizer, validation split, callbacks."""
         s = self._sgd_settings()
+        if partial and s.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: it sees one batch "
+                "at a time, with no validation split; set early_stopping=False."
+            )
         fitted = hasattr(self, "n_iter_")
         first = not fitted if partial else not (s.warm_start and fitted)
         seed_rs = check_random_state(s.random_state)
@@ -739,10 +744,21 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 np.arange(X.shape[0]), test_size=fraction, random_state=seed, stratify=stratify
             )
         except ValueError as exc:
+            labels, counts = np.unique(stratify, return_counts=True) if (
+                stratify is not None
+            ) else ([], [])
+            too_few = [str(c) for c, k in zip(labels, counts) if k < 2]
+            few = f" Classes with too few members are: {too_few}." if too_few else ""
             raise ValueError(
                 "early_stopping=True could not set aside a validation split "
-                f"(validation_fraction={fraction}): {exc}"
+                f"(validation_fraction={fraction}): {exc}{few}"
             ) from None
+        if len(val) < 2:
+            raise ValueError(
+                f"The validation set is too small: {len(val)} sample(s) of {X.shape[0]} "
+                f"with validation_fraction={fraction}. Increase validation_fraction or "
+                "the size of the data, or set early_stopping=False."
+            )
         sw_val = None if sample_weight is None else sample_weight[val]
         if sw_val is not None and not np.any(sw_val > 0):
             raise ValueError(
