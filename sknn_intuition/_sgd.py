@@ -744,14 +744,19 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 np.arange(X.shape[0]), test_size=fraction, random_state=seed, stratify=stratify
             )
         except ValueError as exc:
-            labels, counts = np.unique(stratify, return_counts=True) if (
-                stratify is not None
-            ) else ([], [])
-            too_few = [str(c) for c, k in zip(labels, counts) if k < 2]
-            few = f" Classes with too few members are: {too_few}." if too_few else ""
+            reason = str(exc)
+            if stratify is not None:
+                labels, counts = np.unique(stratify, return_counts=True)
+                too_few = [str(c) for c, k in zip(labels, counts) if k < 2]
+                if too_few:
+                    reason = (
+                        f"The least populated classes in y have only {counts.min()} "
+                        "member, too few for a stratified split. Classes with too few "
+                        f"members are: {too_few}"
+                    )
             raise ValueError(
                 "early_stopping=True could not set aside a validation split "
-                f"(validation_fraction={fraction}): {exc}{few}"
+                f"(validation_fraction={fraction}): {reason}."
             ) from None
         if len(val) < 2:
             raise ValueError(
