@@ -39,6 +39,7 @@ import urllib.parse
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "sphinxext"))
 
 import sknn_intuition  # noqa: E402
 
@@ -55,13 +56,14 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 copied into _static: maths with no network
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "_intersphinx"]
+exclude_patterns = ["_build", "README.md", "_intersphinx", "sphinxext", "check_pages.py"]
 root_doc = "index"
 default_role = "literal"
 
@@ -195,7 +197,8 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "download_all_examples": False,
     "plot_gallery": "True",
-    "image_scrapers": ("matplotlib",),
+    # Each PNG records its smallest text size (sphinxext/legible_figures.py).
+    "image_scrapers": ("legible_figures.scraper",),
     "matplotlib_animations": False,
     "show_memory": False,
     "min_reported_time": 5,
@@ -208,12 +211,32 @@ html_title = f"sknn_intuition {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "secondary_sidebar_items": ["page-toc"],
+    # The user guide and the gallery give their figures the full width of the
+    # page: no "On this page" box there.
+    "secondary_sidebar_items": {
+        "generated/*": ["page-toc"],
+        "code_map": ["page-toc"],
+        "differences": ["page-toc"],
+        "benchmarks": ["page-toc"],
+        "scaling_out": ["page-toc"],
+        "persistence": ["page-toc"],
+    },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": []}
+html_sidebars = {
+    "index": [],
+    # Pages outside a section have nothing to list in "Section Navigation".
+    "benchmarks": [],
+    "scaling_out": [],
+    "persistence": [],
+    "code_map": [],
+    "differences": [],
+}
 html_show_sourcelink = False
+html_static_path = ["_static"]
+html_css_files = ["learner.css"]
+html_js_files = ["fullsize.js"]
 
 
 # -- Hooks -------------------------------------------------------------------

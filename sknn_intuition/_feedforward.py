@@ -171,11 +171,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
     def _run_trainer(self, X, Y, sw, y_score, partial):
         if hasattr(self, "coefs_") and (partial or self.warm_start):
             self._tile_parameters()  # training continues from these arrays
-        n = X.shape[0]
-        batch = min(self._auto_batch_size if self.batch_size == "auto" else self.batch_size, n)
-        units = layer_units(X.shape[1], self._hidden_sizes(), Y.shape[1])
-        with _fast.blas_threads_for(units, batch):
-            return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+        return self._sgd_fit(X, Y, sw, y_score, partial=partial)
+
+    def _sgd_units(self, n_features, n_outputs):
+        return layer_units(n_features, self._hidden_sizes(), n_outputs)
 
     # ---------------------------------------------------------- inspection
     def _predict_layers(self, X):
@@ -377,13 +376,15 @@ _NOTES_DOC = """
 
 
 class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
-    """A feed-forward network trained by SGD on the mean squared error.
+    """A feed-forward network trained on the mean squared error.
 
     Layers of neurons, each computing ``g(b + w·input)``: an input layer (one
     unit per feature), the hidden layers of ``hidden_layer_sizes``, and one
     output neuron per target with the identity as ``g``. Starting from random
-    weights, stochastic gradient descent lowers the mean squared error
-    ``(1/N) Σ_i (y_i - ŷ_i)²`` (with several targets, averaged over them too),
+    weights, gradient descent (Adam by default; ``solver='sgd', momentum=0``
+    is the plain stochastic gradient descent of the explanation) lowers the
+    mean squared error ``(1/N) Σ_i (y_i - ŷ_i)²`` (with several targets,
+    averaged over them too),
     the gradients coming from backpropagation. With enough hidden neurons the
     network approximates any continuous function (the universal approximation
     theorem).
@@ -518,7 +519,7 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Train the network by SGD on the mean squared error.
+        """Train the network on its loss (by the chosen ``solver``).
 
         Parameters
         ----------
@@ -768,7 +769,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Train the network by SGD on the chosen loss.
+        """Train the network on the chosen loss (by the chosen ``solver``).
 
         Parameters
         ----------

@@ -396,8 +396,24 @@ class SGDTrainerMixin(CallbackSupportMixin):
         ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
-        if getattr(self, "solver", None) == "lbfgs":
-            return self._lbfgs_fit(X, Y, sample_weight)
+        full_batch = getattr(self, "solver", None) in FULL_BATCH_SOLVERS
+        batch_size = getattr(self, "batch_size", "auto")
+        if full_batch:
+            batch_size = X.shape[0]
+        elif batch_size == "auto":
+            batch_size = self._auto_batch_size
+        units = self._sgd_units(X.shape[1], Y.shape[1])
+        with _fast.blas_threads_for(units, min(batch_size, X.shape[0])):
+            if full_batch:
+                return self._lbfgs_fit(X, Y, sample_weight)
+            return self._sgd_loop(X, Y, sample_weight, y_score, partial)
+
+    def _sgd_units(self, n_features, n_outputs):
+        """The sizes of the stack's layers, input first (for the BLAS threads)."""
+        return [n_features, n_outputs]
+
+    def _sgd_loop(self, X, Y, sample_weight, y_score, partial):
+        """The epochs of SGD (or Adam) over mini-batches."""
         run = self._sgd_begin(X, Y, sample_weight, y_score, partial)
         converged = False
         try:

@@ -111,8 +111,13 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     range (or ``bounds``): their centres are evenly spaced from the smallest to
     the largest value (``edges='uniform'``) or placed at the data's quantiles
     (``edges='quantile'``); the walls stand halfway between neighbouring
-    centres. Each tower's steepness is ``steepness / (c - a)``, so the shape of
-    a tower does not depend on the units of ``x``. Every tower is scaled by
+    centres, and the outermost walls half a gap beyond the end centres, so
+    the data at the ends sit on the middle of a tower rather than on a
+    half-height wall. A single tower (``n_towers=1``) is centred on the range
+    and twice as wide as it: on data in ``[0, 1]`` its walls stand at -0.5
+    and 1.5, and every sample sits on its flat top. Each tower's steepness
+    is ``steepness / (c - a)``, so the shape of a tower does not depend on
+    the units of ``x``. Every tower is scaled by
     ``1 / tanh(steepness / 4)`` so that it peaks at exactly 1 at its centre
     (a no-op for steep walls): its height is then its value there.
 
@@ -293,12 +298,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     Examples
     --------
-    One steep tower on ``[0, 1]`` is about 1 inside and 0 outside:
+    One steep tower over data on ``[0, 1]``: its walls stand at -0.5 and 1.5
+    (twice the data's range, so the data sit on its flat top); it is about 1
+    inside and 0 outside:
 
     >>> import numpy as np
     >>> from sknn_intuition import TowerRegressor
     >>> X = np.linspace(0, 1, 50).reshape(-1, 1)
     >>> est = TowerRegressor(n_towers=1, steepness=50).fit(X, np.ones(50))
+    >>> est.tower_left_, est.tower_right_
+    (array([-0.5]), array([1.5]))
     >>> est.tower_activations([[-1.0], [0.5], [2.0]]).round(3)
     array([[0.],
            [1.],
@@ -649,6 +658,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     def _sgd_stack(self, arrays):
         return Stack([arrays[0]], [arrays[1]], [], "identity", "squared_error")
+
+    def _sgd_units(self, n_features, n_outputs):
+        return [self.n_towers_, n_outputs]
 
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, scratch):
         T = self._activations(X)

@@ -135,7 +135,7 @@ print("training mistakes:", dict(zip(seen_counts, mistakes)))
 
 xx, yy = np.meshgrid(np.linspace(-3, 3, 300), np.linspace(-3, 3, 300))
 grid = np.c_[xx.ravel(), yy.ravel()]
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4.2))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 5))
 ax0.contourf(xx, yy, clf.predict(grid).reshape(xx.shape), alpha=0.25, cmap="coolwarm")
 ax0.scatter(X2[:, 0], X2[:, 1], c=y2, cmap="coolwarm", edgecolor="k", s=14, lw=0.4)
 line_x = np.array([-3.0, 3.0])
@@ -145,10 +145,10 @@ for (label, (w2, b2)), color in zip(snapshots.items(), colors):
     ax0.plot(line_x, -(w2[0] * line_x + b2) / w2[1], color=color, lw=2, label=label)
 ax0.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="feature 1", ylabel="feature 2")
 ax0.set_title("The boundary w·x + b = 0 as samples arrive")
-ax0.legend(loc="lower left", fontsize=8, framealpha=0.9)
+ax0.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=9)
 ax1.plot(seen_counts, mistakes, marker="o", label="Rosenblatt's rule (average=False)")
 ax1.plot(seen_counts, mistakes_avg, marker="s", alpha=0.7, label="averaged weights (average=True)")
-ax1.legend()
+ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=9)
 ax1.set_xscale("log")
 ax1.set(
     xlabel="samples seen (log scale)",

@@ -36,30 +36,34 @@ def s_curve(w, b):
 # ----------------------------------------------
 # Left: weights 1, 5, 20 and 100 with the bias ``b = -w / 2``, so that every S
 # is centred at 0.5; the bigger the weight, the closer the S comes to the
-# perceptron's step. Middle: weight 20 and biases -4, -10, -16: the S slides,
-# its centre at ``x = -b / w`` = 0.2, 0.5, 0.8. Right: the critic of the
-# previous step, made gentle: with weight 1 and bias -0.5, ratings of 0.49 and
-# 0.51 give 0.498 and 0.502 — two nearly equal inputs, two nearly equal
-# outputs.
-fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+# perceptron's step. Right: weight 20 and biases -4, -10, -16: the S slides,
+# its centre at ``x = -b / w`` = 0.2, 0.5, 0.8.
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 ax = axes[0]
 for k, w in enumerate([1, 5, 20, 100]):
     ax.plot(
         x[:, 0], s_curve(w, -w / 2), color=plt.cm.viridis(k / 3), label=f"w = {w}, b = {-w / 2:g}"
     )
 ax.set(title="Larger weight, steeper S", xlabel="x", ylabel="σ(w x + b)")
-ax.legend(fontsize=8)
+ax.legend(loc="upper left", fontsize=9)
 
 ax = axes[1]
 for k, b in enumerate([-4, -10, -16]):
     ax.plot(x[:, 0], s_curve(20, b), color=f"C{k}", label=f"w = 20, b = {b}")
     ax.axvline(-b / 20, color=f"C{k}", ls=":", lw=1)
-    ax.text(-b / 20 + 0.01, 0.05, f"-b/w = {-b / 20:g}", color=f"C{k}", fontsize=8)
+    ax.text(-b / 20 + 0.01, 0.05, f"-b/w = {-b / 20:g}", color=f"C{k}", fontsize=9)
 ax.axhline(0.5, color="k", lw=0.5)
-ax.set(title="The bias slides the S: centre at x = -b / w", xlabel="x")
-ax.legend(fontsize=8, loc="upper left")
+ax.set(title="The bias slides the S: centre at -b / w", xlabel="x")
+ax.legend(fontsize=9, loc="upper left")
+fig.tight_layout()
 
-ax = axes[2]
+# %%
+# The critic, made gentle
+# -----------------------
+# The critic of the previous step with the same weight 1 and bias -0.5:
+# ratings of 0.49 and 0.51 now give 0.498 and 0.502 — two nearly equal
+# inputs, two nearly equal outputs, where the perceptron gave 0 and 1.
+fig, ax = plt.subplots(figsize=(7, 4.2))
 critic = PerceptronClassifier().fit([[0.0], [1.0]], [0, 1])
 critic.coef_[:] = 1.0
 critic.intercept_[:] = -0.5
@@ -75,8 +79,8 @@ ax.annotate(
     arrowprops={"arrowstyle": "->", "color": "C3"},
     color="C3",
 )
-ax.set(title="The critic, step and S", xlabel="critic's rating x", ylim=(-0.05, 1.05))
-ax.legend(fontsize=8, loc="upper left")
+ax.set(title="The critic, step and S", xlabel="critic's rating x", ylim=(-0.05, 1.3))
+ax.legend(loc="upper left")
 fig.tight_layout()
 
 # %%
@@ -92,7 +96,7 @@ rng = np.random.RandomState(0)
 X = rng.uniform(0, 1, size=(400, 1))
 y = (rng.rand(400) < 1 / (1 + np.exp(-12 * (X[:, 0] - 0.6)))).astype(int)
 
-fig, ax = plt.subplots(figsize=(8, 4.3))
+fig, ax = plt.subplots(figsize=(8, 5.6))
 ax.scatter(
     X[:, 0],
     y + rng.uniform(-0.03, 0.03, 400),
@@ -118,6 +122,6 @@ for loss, color in [("squared_error", "C0"), ("log_loss", "C1")]:
 perceptron = PerceptronClassifier(random_state=0).fit(X, y)
 ax.plot(x[:, 0], perceptron.predict(x), color="C7", ls="--", label="perceptron's step")
 ax.set(xlabel="x", ylabel="P(y = 1)", title="A learnt S on overlapping classes")
-ax.legend(fontsize=8, loc="upper left")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=9)
 fig.tight_layout()
 plt.show()

@@ -34,6 +34,13 @@ x = np.linspace(-1.5, 2.5, 800)
 # walls the estimator's tower is exactly the difference of the two sigmoids
 # (it divides by ``tanh(steepness / 4)`` so that the peak is 1, which is a
 # no-op here).
+#
+# Where do the walls stand? With ``n_towers`` towers the estimator puts the
+# tower *centres* evenly from the smallest to the largest training value and
+# the walls halfway between them, so the data at the ends sit on the middle of
+# a tower, not on a half-height wall. A single tower is centred on the range
+# and made twice as wide as it: for the data on [0, 1] its walls stand at
+# ``a = -0.5`` and ``c = 1.5``, and every training point sits on its flat top.
 est = TowerRegressor(n_towers=1, steepness=40).fit(X, np.ones(len(X)))
 a, c = est.tower_left_[0], est.tower_right_[0]
 s = 40 / (c - a)
@@ -45,19 +52,19 @@ print(
     np.abs(tower - (left - right)).max(),
 )
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 ax = axes[0]
 ax.plot(x, left, color="C0", label="σ(s(x - a)): left wall up")
 ax.plot(x, right, color="C1", label="σ(s(x - c)): right wall up")
-ax.set(title="Two steep sigmoids", xlabel="x", ylim=(-0.05, 1.3))
-ax.legend(loc="upper left", fontsize=8)
+ax.set(title="Two steep sigmoids", xlabel="x", ylim=(-0.05, 1.5))
+ax.legend(loc="upper left", fontsize=9)
 
 ax = axes[1]
 ax.plot(x, left - right, color="C7", lw=5, alpha=0.5, label="σ(s(x - a)) - σ(s(x - c))")
 ax.plot(x, tower, color="k", lw=1.5, ls="--", label="TowerRegressor's tower")
-ax.axvspan(a, c, color="C2", alpha=0.1)
-ax.set(title=f"Their difference: a tower on [{a:.1f}, {c:.1f}]", xlabel="x", ylim=(-0.05, 1.3))
-ax.legend(loc="upper left", fontsize=8)
+ax.axvspan(0, 1, color="C0", alpha=0.1, label="training data: [0, 1]")
+ax.set(title=f"Their difference: a tower on [{a:.1f}, {c:.1f}]", xlabel="x", ylim=(-0.05, 1.5))
+ax.legend(loc="upper left", fontsize=9)
 fig.tight_layout()
 
 # %%
@@ -65,7 +72,7 @@ fig.tight_layout()
 # ------------------------
 # The same tower with gentler and steeper walls: with a small slope it is a
 # smooth bump, with a large one a rectangle, the "bar" of the explanation.
-fig, ax = plt.subplots(figsize=(6, 3.8))
+fig, ax = plt.subplots(figsize=(7, 4.2))
 for k, steepness in enumerate([4, 10, 30, 100]):
     est = TowerRegressor(n_towers=1, steepness=steepness).fit(X, np.ones(len(X)))
     ax.plot(
@@ -74,7 +81,7 @@ for k, steepness in enumerate([4, 10, 30, 100]):
         color=plt.cm.viridis(k / 3),
         label=f"steepness = {steepness}",
     )
-ax.set(title="Steeper walls, sharper tower", xlabel="x", ylim=(-0.05, 1.3))
-ax.legend(loc="upper left", fontsize=8)
+ax.set(title="Steeper walls, sharper tower", xlabel="x", ylim=(-0.05, 1.2))
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 plt.show()

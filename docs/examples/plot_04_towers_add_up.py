@@ -36,13 +36,18 @@ y = f(X[:, 0])
 # With steep walls (``steepness=30``) the towers are the rectangles of the
 # textbook picture and their sum is a staircase; with eight towers it is a
 # rough sketch of the curve, with forty a close one.
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+fig, axes = plt.subplots(2, 1, figsize=(9, 8), sharex=True)
 for ax, n in zip(axes, [8, 40]):
     est = TowerRegressor(n_towers=n, steepness=30).fit(X, y)
     TowerDisplay.from_estimator(est, X, y, ax=ax)
     err = np.abs(est.predict(X) - y).max()
     ax.set_title(f"{n} steep towers and their sum (largest error {err:.2f})")
-fig.tight_layout()
+    ax.get_legend().remove()  # one legend for both, below the curves
+axes[0].set_xlabel("")
+fig.legend(
+    *axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False
+)
+fig.tight_layout(rect=(0, 0.05, 1, 1))
 
 # %%
 # The error falls as towers are added
@@ -57,7 +62,7 @@ fig.tight_layout()
 X_fine = np.linspace(-3, 3, 2000).reshape(-1, 1)
 y_fine = f(X_fine[:, 0])
 counts = np.array([2, 4, 8, 16, 32, 64, 128])
-fig, ax = plt.subplots(figsize=(7, 4.5))
+fig, ax = plt.subplots(figsize=(8, 5))
 for steepness, color in [(30, "C3"), (4, "C0")]:
     max_err, rms_err = [], []
     for n in counts:
@@ -78,6 +83,6 @@ ax.set(
     title="More towers, smaller error",
 )
 ax.set_xticks(counts, [str(n) for n in counts])
-ax.legend(fontsize=8)
+ax.legend(loc="lower left", fontsize=9)
 fig.tight_layout()
 plt.show()

@@ -40,7 +40,7 @@ x_plot = np.linspace(-3, 3, 500).reshape(-1, 1)
 # (800 epochs of Adam, the package's default optimizer; ``tol=None`` runs them
 # all). Each fits the curve; the straight line cannot.
 activations = {"sigmoid": expit, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1, 2]})
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 5.2), gridspec_kw={"width_ratios": [1, 2]})
 z = np.linspace(-4, 4, 200)
 for k, (name, g) in enumerate(activations.items()):
     ax0.plot(z, g(z), color=f"C{k}", label=name)
@@ -70,7 +70,7 @@ ax1.plot(
     x_plot[:, 0], line.predict(x_plot), "k--", label=f"straight line, R² = {line.score(X, y):.3f}"
 )
 ax1.set(title="Networks of 2 × 20 neurons fitting a curve", xlabel="x", ylabel="y")
-ax1.legend(fontsize=8, loc="upper left")
+ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9)
 fig.tight_layout()
 
 # %%
@@ -94,7 +94,7 @@ net = FeedForwardRegressor(
 ).fit(X, y)
 H = net.hidden_activations(x_plot, layer=0)  # g(b_k + w_k x), one column per neuron
 contributions = H * net.coefs_[1][:, 0]
-fig, ax = plt.subplots(figsize=(9, 4.2))
+fig, ax = plt.subplots(figsize=(9, 5.2))
 ax.scatter(X[:, 0], y, s=8, color="0.7", label="noisy samples")
 for k in range(contributions.shape[1]):
     ax.plot(
@@ -112,6 +112,6 @@ ax.set(
     xlabel="x",
     ylabel="y",
 )
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=9)
 fig.tight_layout()
 plt.show()

@@ -42,7 +42,7 @@ settings = {
     "SGD with momentum 0.9 (Nesterov)": {"solver": "sgd", "momentum": 0.9},
     "Adam (solver='adam')": {"solver": "adam"},
 }
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(8, 6))
 for name, params in settings.items():
     net = FeedForwardRegressor(
         hidden_layer_sizes=(30,),
@@ -62,7 +62,7 @@ ax.set(
     ylabel="training MSE (loss_curve_)",
     title="The loss falling, epoch by epoch",
 )
-ax.legend(fontsize=8)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=9)
 fig.tight_layout()
 
 # %%
@@ -100,7 +100,7 @@ best = int(np.argmin(stopped.validation_loss_curve_)) + 1
 print(f"without early stopping: {full.n_iter_} epochs")
 print(f"with early stopping: stopped after {stopped.n_iter_} epochs, kept epoch {best}")
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.3))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4.4))
 epochs = np.arange(1, full.n_iter_ + 1)
 ax0.plot(epochs, full.loss_curve_, color="C0", alpha=0.8, label="training loss")
 ax0.plot(epochs, full.validation_loss_curve_, color="C1", alpha=0.8, label="held-out loss")
@@ -110,7 +110,7 @@ ax0.set(
     ylabel="MSE",
     ylim=(0, 0.6),
 )
-ax0.legend()
+ax0.legend(fontsize=9)
 epochs = np.arange(1, stopped.n_iter_ + 1)
 ax1.plot(epochs, stopped.loss_curve_, color="C0", label="training loss")
 ax1.plot(epochs, stopped.validation_loss_curve_, color="C1", label="held-out loss")
@@ -123,6 +123,6 @@ ax1.set(
     ylim=(0, 0.6),
     xlim=ax0.get_xlim(),
 )
-ax1.legend()
+ax1.legend(fontsize=9)
 fig.tight_layout()
 plt.show()

@@ -1,0 +1,92 @@
+"""Every code example of the user guide, the front page and the README runs.
+
+Doctest blocks (``>>>``) are checked against the output they show, so the
+numbers quoted there come from the run; ``.. code-block:: python`` blocks (and
+the README's ```python blocks) are executed. The blocks of one page run in
+order in one namespace, as a reader would type them.
+"""
+
+import doctest
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAGES = sorted((ROOT / "docs" / "user_guide").glob("*.rst")) + [ROOT / "docs" / "index.rst"]
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _blocks(text, markdown=False):
+    """``(kind, line, source)`` for each example of a page, in order."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if markdown and line.strip() == "```python":
+            end = lines.index("```", i + 1)
+            yield "code", i + 1, "\n".join(lines[i + 1 : end])
+            i = end + 1
+        elif not markdown and line.strip() == ".. code-block:: python":
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or lines[j].startswith("   ")):
+                j += 1
+            body = [ln[3:] for ln in lines[i + 1 : j]]
+            yield "code", i + 1, "\n".join(body).strip("\n")
+            i = j
+        elif not markdown and line.startswith(">>>"):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                j += 1
+            yield "doctest", i + 1, "\n".join(lines[i:j]) + "\n"
+            i = j
+        else:
+            i += 1
+
+
+def _run(path, markdown=False):
+    namespace = {"__name__": "__docs__"}
+    ran = 0
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    for kind, lineno, source in _blocks(path.read_text(encoding="utf-8"), markdown):
+        where = f"{path.relative_to(ROOT)}:{lineno}"
+        if kind == "code":
+            exec(compile(source, where, "exec"), namespace)
+        else:
+            test = doctest.DocTestParser().get_doctest(source, namespace, where, where, lineno)
+            report = []
+            result = runner.run(test, out=report.append, clear_globs=False)
+            assert result.failed == 0, "".join(report)
+        ran += 1
+    return ran
+
+
+@pytest.fixture(autouse=True)
+def _no_windows():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_every_example_of_the_page_runs(page):
+    ran = _run(page)
+    if page.stem != "index" and page.parent.name == "user_guide":
+        has_code = ">>>" in page.read_text() or "code-block:: python" in page.read_text()
+        assert ran or not has_code
+
+
+def test_the_readme_example_runs():
+    assert _run(ROOT / "README.md", markdown=True) >= 1
+
+
+def test_the_user_guide_shows_no_code_that_is_not_run():
+    # Every Python example is a doctest or a python code-block; no other
+    # kind of literal block hides code from the test above.
+    for page in PAGES:
+        text = page.read_text()
+        blocks = re.findall(r"\.\. code-block:: (\w+)", text)
+        assert set(blocks) <= {"python", "bash", "text"}, page.name
