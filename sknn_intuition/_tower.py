@@ -34,6 +34,11 @@ EDGE_PLACEMENTS = ("uniform", "quantile")
 _BLOCK_BYTES = 2**20
 _BLOCK_ROWS = 256
 
+# n_towers='auto': at most this many towers per feature, and about this many
+# samples (or more) in each tower or cell.
+_MAX_AUTO_TOWERS = 30
+_SAMPLES_PER_TOWER = 5
+
 # Above this many towers (and more towers than samples) the exact solver works
 # with the n_samples x n_samples system instead of the n_towers x n_towers one.
 _PRIMAL_MAX_TOWERS = 4096
@@ -145,10 +150,15 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_towers : int, default=30
+    n_towers : int or 'auto', default='auto'
         Towers per feature (and cells per feature along each side of the
-        grid). With ``edges='quantile'`` a feature with few distinct values
-        gets fewer.
+        grid). 'auto' takes as many as the data can support: 30, or fewer
+        when the samples are few, so that each tower (each cell of the grid,
+        with cells) holds about 5 samples or more:
+        ``min(30, (n_samples / 5) ** (1 / d))``, ``d`` the number of features
+        the cells span (1 without cells). An int asks for that many; a
+        ``UserWarning`` says when they outnumber half the samples. With
+        ``edges='quantile'`` a feature with few distinct values gets fewer.
     steepness : float, default=4.0
         How sharp the walls are, relative to the tower's width: the slope of
         each sigmoid is ``steepness / (c - a)``. The default gives smooth,
@@ -345,7 +355,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                 "nesterovs_momentum",
             )
         },
-        "n_towers": [Interval(Integral, 1, None, closed="left")],
+        "n_towers": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "steepness": [Interval(Real, 0, None, closed="neither")],
         "edges": [StrOptions(set(EDGE_PLACEMENTS))],
         "cells": [StrOptions({"auto"}), "boolean"],
@@ -360,7 +370,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_towers=30,
+        n_towers="auto",
         *,
         steepness=4.0,
         edges="uniform",
@@ -488,7 +498,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                 "tiled by towers: its width overflows. Rescale the features (e.g. with "
                 "StandardScaler) or set bounds to a finite range of moderate size."
             )
-        grid = self._grid(X, sw, lo, hi, self.n_towers)
+        use_cells = self.cells if self.cells != "auto" else 2 <= n_features <= 3
+        use_cells = bool(use_cells) and n_features >= 2
+        towers = self._towers_per_feature(X, sw, n_features if use_cells else 1)
+        grid = self._grid(X, sw, lo, hi, towers)
         self.edges_ = [g.astype(dtype) for g in grid]
         self.tower_feature_ = np.concatenate(
             [np.full(len(g) - 1, j, dtype=np.intp) for j, g in enumerate(grid)]
@@ -498,12 +511,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self._check_walls()
         self.n_1d_towers_ = len(self.tower_feature_)
 
-        use_cells = self.cells if self.cells != "auto" else 2 <= n_features <= 3
-        use_cells = bool(use_cells) and n_features >= 2
         self.cell_edges_ = []
         self.cells_ = np.zeros((0, n_features), dtype=np.intp)
         if use_cells:
-            self._build_cells(X, sw, lo, hi)
+            self._build_cells(X, sw, lo, hi, towers)
         self.n_towers_ = self.n_1d_towers_ + len(self.cells_)
 
     def _check_walls(self):
@@ -531,9 +542,24 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             idx[:, j] = np.clip(k, 0, len(walls) - 2)
         return np.unique(idx, axis=0)
 
-    def _build_cells(self, X, sw, lo, hi):
+    def _towers_per_feature(self, X, sw, d):
+        """``n_towers``, or for 'auto' as many as ``n`` samples support in ``d`` dimensions."""
+        n = X.shape[0] if sw is None else float(sw.sum())  # weights count as copies
+        if self.n_towers == "auto":
+            return max(1, min(_MAX_AUTO_TOWERS, int((n / _SAMPLES_PER_TOWER) ** (1.0 / d))))
+        if self.n_towers**d > n / 2:
+            warnings.warn(
+                f"n_towers={self.n_towers} makes {self.n_towers**d} "
+                f"{'towers per feature' if d == 1 else 'cells'} for {n} samples: most hold "
+                "one sample or none, and the fit follows the noise. Fewer towers (or "
+                "n_towers='auto') generalise better.",
+                UserWarning,
+            )
+        return self.n_towers
+
+    def _build_cells(self, X, sw, lo, hi, towers):
         d = X.shape[1]
-        r = self.n_towers
+        r = towers
         grid = self._grid(X, sw, lo, hi, r)
         cells = self._occupied_cells(X, sw, grid)
         occupied_at_full = len(cells)
@@ -542,10 +568,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             r = max(1, min(r - 1, int(r * shrink)))
             grid = self._grid(X, sw, lo, hi, r)
             cells = self._occupied_cells(X, sw, grid)
-        if r < self.n_towers:
+        if r < towers:
             warnings.warn(
                 f"The training data occupy {occupied_at_full} cells of the "
-                f"{self.n_towers}^{d} grid, more than max_towers={self.max_towers}; "
+                f"{towers}^{d} grid, more than max_towers={self.max_towers}; "
                 f"the cell grid was made coarser, to {r} cells per feature "
                 f"({len(cells)} occupied cells). Increase max_towers for finer "
                 "cells, or set cells=False for the additive model.",

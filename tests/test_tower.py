@@ -397,3 +397,23 @@ def test_pickle_round_trip():
     est = TowerRegressor(n_towers=8).fit(X, _sincos(X))
     again = pickle.loads(pickle.dumps(est))
     assert_allclose(again.predict(X), est.predict(X))
+
+
+def test_default_towers_fit_small_data_and_generalise():
+    """n_towers='auto' takes as many towers as the samples support."""
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(500, 2))
+    y = np.sin(X[:, 0]) * np.cos(X[:, 1])
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    est = TowerRegressor().fit(X_tr, y_tr)
+    assert est.score(X_te, y_te) >= 0.95
+    assert len(est.cells_) <= len(X_tr) / 4  # about 5 samples or more per cell
+    x = rng.uniform(-3, 3, size=(200, 1))
+    y1 = np.sin(2 * x[:, 0]) + 0.3 * np.cos(5 * x[:, 0])
+    x_tr, x_te, y1_tr, y1_te = train_test_split(x, y1, random_state=0)
+    assert TowerRegressor().fit(x_tr, y1_tr).score(x_te, y1_te) >= 0.98
+    # Asking for more towers than the data support: a warning.
+    with pytest.warns(UserWarning, match="n_towers=30 makes 900 cells for 375 samples"):
+        TowerRegressor(n_towers=30).fit(X_tr, y_tr)
