@@ -13,12 +13,11 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg import blas
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _least_squares as least_squares
 from ._base import validate_fit_data, validate_sample_weight
 from ._network import Stack
 from ._optimizers import OPTIMIZERS
@@ -70,17 +69,6 @@ def _weighted_quantiles(x, w, q):
     # q = 0 lands on the first sample of positive weight.
     idx = np.maximum(idx, np.searchsorted(cw, 0.0, side="right"))
     return xs[np.minimum(idx, len(xs) - 1)]
-
-
-def _add_gram(G, A, B):
-    """``G += Aᵀ B`` in place, for a C-ordered float64 ``G`` (BLAS's gemm).
-
-    With ``Gᵀ`` (Fortran-ordered) as gemm's output, the product is added
-    where it belongs without a temporary of ``G``'s size.
-    """
-    out = blas.dgemm(1.0, B, A, beta=1.0, c=G.T, trans_a=True, overwrite_c=True)
-    if not np.shares_memory(out, G):  # pragma: no cover - gemm made a copy
-        G[...] = out.T
 
 
 def _walls(centres):
@@ -700,69 +688,6 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return total / X.shape[0]
 
     # ---------------------------------------------------------- exact solve
-    def _lstsq_accumulate(self, X, Y, sw):
-        """Add this data's weighted sums to the normal equations."""
-        st = self._lstsq_sums
-        for rows in self._row_blocks(X.shape[0]):
-            T = self._activations(X[rows]).astype(np.float64, copy=False)
-            Yb = Y[rows].astype(np.float64)
-            if sw is None:
-                TW, wsum = T, float(T.shape[0])
-                st["y"] += Yb.sum(axis=0)
-            else:
-                w = sw[rows].astype(np.float64)
-                TW, wsum = T * w[:, None], float(w.sum())
-                st["y"] += w @ Yb
-            st["w"] += wsum
-            st["t"] += TW.sum(axis=0)
-            _add_gram(st["tt"], TW, T)  # tt += TWᵀ T, in place
-            st["ty"] += TW.T @ Yb
-
-    def _lstsq_solve(self):
-        st = self._lstsq_sums
-        sw = st["w"]
-        t_mean, y_mean = st["t"] / sw, st["y"] / sw
-        R = st["ty"] - sw * np.outer(t_mean, y_mean)
-        lam = 0.5 * self.alpha * self.n_outputs_ * sw
-        H = None
-        if lam > 0:
-            try:
-                # The system is symmetric: its Fortran-ordered transpose is
-                # the same matrix, which LAPACK factors in place.
-                factor = linalg.cho_factor(
-                    self._centred_system(t_mean, lam).T, overwrite_a=True, check_finite=False
-                )
-                H = linalg.cho_solve(factor, R)
-            except linalg.LinAlgError:
-                H = None
-        if H is None or not np.all(np.isfinite(H)):
-            # Singular (alpha=0, or towers with no data): the least-norm solution.
-            C = self._centred_system(t_mean, lam)
-            H = linalg.lstsq(C, R, cond=1e-12, check_finite=False)[0]
-        b = y_mean - t_mean @ H
-        # The minimised objective: weighted MSE + penalty.
-        sse = st["yy"] - 2 * np.sum(H * st["ty"]) - 2 * b @ st["y"]
-        sse += np.sum(H * (st["tt"] @ H)) + 2 * (st["t"] @ H) @ b + sw * b @ b
-        loss = max(float(sse) / (sw * self.n_outputs_), 0.0)
-        loss += 0.5 * self.alpha * float(np.sum(H * H))
-        dtype = self.tower_left_.dtype
-        self.heights_ = H.astype(dtype)
-        self.intercept_ = b.astype(dtype)
-        return loss
-
-    def _centred_system(self, t_mean, lam):
-        """``TᵀWT - Σw t̄ t̄ᵀ + λI``: the normal equations of the centred towers.
-
-        Centred because the intercept is not penalised; built in blocks of
-        rows, so no second p x p temporary is made.
-        """
-        st = self._lstsq_sums
-        C = st["tt"].copy()
-        for start in range(0, len(C), 256):
-            C[start : start + 256] -= st["w"] * np.outer(t_mean[start : start + 256], t_mean)
-        C[np.diag_indices_from(C)] += lam
-        return C
-
     def _use_dual(self, n_samples, partial):
         if self.n_towers_ <= max(_PRIMAL_MAX_TOWERS, n_samples):
             return False
@@ -774,37 +699,19 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             )
         return True
 
-    def _lstsq_dual(self, X, Y, sw):
-        """The same ridge solution through the samples: for many more towers than samples.
-
-        With ``A = W^½ T_c`` and ``B = W^½ y_c``,
-        ``(AᵀA + λI)⁻¹AᵀB = Aᵀ(AAᵀ + λI)⁻¹B``: an n_samples x n_samples solve.
-        """
-        w = np.ones(X.shape[0]) if sw is None else sw.astype(np.float64)
-        T = self._activations(X).astype(np.float64)
-        Y64 = Y.astype(np.float64)
-        sw_sum = w.sum()
-        t_mean, y_mean = (w @ T) / sw_sum, (w @ Y64) / sw_sum
-        root = np.sqrt(w)[:, None]
-        A = (T - t_mean) * root
-        B = (Y64 - y_mean) * root
-        lam = 0.5 * self.alpha * self.n_outputs_ * sw_sum
-        if lam > 0:
-            K = A @ A.T
-            K[np.diag_indices_from(K)] += lam
-            try:
-                H = A.T @ linalg.cho_solve(linalg.cho_factor(K, check_finite=False), B)
-            except linalg.LinAlgError:
-                lam = 0.0
-        if lam == 0:
-            H = linalg.lstsq(A, B, cond=1e-12, check_finite=False)[0]
-        b = y_mean - t_mean @ H
-        R = T @ H + b - Y64
-        loss = float(w @ np.einsum("ij,ij->i", R, R)) / (sw_sum * self.n_outputs_)
-        loss += 0.5 * self.alpha * float(np.sum(H * H))
+    def _lstsq(self, X, Y, sw, partial):
+        """The exact heights (see ``_least_squares``): the sums kept by partial_fit."""
+        if self._use_dual(X.shape[0], partial):
+            H, b, loss = least_squares.solve_dual(self._activations(X), Y, sw, self.alpha)
+        else:
+            if not (partial and hasattr(self, "_lstsq_sums")):
+                self._lstsq_sums = least_squares.empty_sums(self.n_towers_, self.n_outputs_)
+            for rows in self._row_blocks(X.shape[0]):
+                w = None if sw is None else sw[rows]
+                least_squares.add_block(self._lstsq_sums, self._activations(X[rows]), Y[rows], w)
+            H, b, loss = least_squares.solve(self._lstsq_sums, self.alpha)
         dtype = self.tower_left_.dtype
-        self.heights_ = H.astype(dtype)
-        self.intercept_ = b.astype(dtype)
+        self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
         return loss
 
     # --------------------------------------------------------------- fitting
@@ -835,32 +742,11 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
         if self.solver != "lstsq":
             return self._sgd_fit(X, Y, sw, y, partial=partial)
-        if self._use_dual(X.shape[0], partial):
-            loss = self._lstsq_dual(X, Y, sw)
-        else:
-            loss = self._lstsq_primal(X, Y, sw, partial)
+        loss = self._lstsq(X, Y, sw, partial)
         self._record_exact_pass(loss, X.shape[0], restart=not partial)
         if self.verbose:
             print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
         return self
-
-    def _lstsq_primal(self, X, Y, sw, partial):
-        """Add the data to the normal equations (kept by partial_fit) and solve them."""
-        if not (partial and hasattr(self, "_lstsq_sums")):
-            p, k = self.n_towers_, self.n_outputs_
-            self._lstsq_sums = {
-                "w": 0.0,
-                "t": np.zeros(p),
-                "y": np.zeros(k),
-                "yy": 0.0,
-                "tt": np.zeros((p, p)),
-                "ty": np.zeros((p, k)),
-            }
-        self._lstsq_accumulate(X, Y, sw)
-        Y64 = Y.astype(np.float64)
-        yy = np.einsum("ij,ij->i", Y64, Y64)
-        self._lstsq_sums["yy"] += float(yy.sum() if sw is None else yy @ sw)
-        return self._lstsq_solve()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

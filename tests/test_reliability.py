@@ -14,6 +14,7 @@ from _estimators import CLASSES, CLASSIFIERS, fast
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
+from sknn_intuition import _least_squares as least_squares
 from sknn_intuition._optimizers import OPTIMIZERS
 
 ids = [c.__name__ for c in CLASSES]
@@ -442,7 +443,7 @@ def test_an_interrupted_fit_leaves_the_model_as_it_was(cls, how, monkeypatch):
     for opt in OPTIMIZERS.values():
         _interrupt_on_call(monkeypatch, opt, "update_params", 1 if how == "partial_fit" else 3)
     if cls.__name__ == "TowerRegressor" and est.solver == "lstsq":
-        _interrupt_on_call(monkeypatch, cls, "_lstsq_solve", 1)
+        _interrupt_on_call(monkeypatch, least_squares, "solve", 1)
     kwargs = {"classes": np.unique(y)} if how == "partial_fit" and is_classifier(est) else {}
     with pytest.raises(KeyboardInterrupt):
         if how == "partial_fit":
@@ -483,7 +484,7 @@ def test_a_failed_first_fit_leaves_the_estimator_unfitted(cls, monkeypatch):
     for opt in OPTIMIZERS.values():
         _interrupt_on_call(monkeypatch, opt, "update_params", 2)
     if cls.__name__ == "TowerRegressor":
-        _interrupt_on_call(monkeypatch, cls, "_lstsq_solve", 1)
+        _interrupt_on_call(monkeypatch, least_squares, "solve", 1)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
     monkeypatch.undo()

@@ -1,0 +1,126 @@
+"""The exact solve of a learnt linear layer on fixed features: ridge regression.
+
+The tower regressor's output layer sits on a hidden layer that is built, not
+learnt, so its loss is quadratic in the heights ``H`` and the bias ``b``:
+with features ``T``, targets ``Y`` (``K`` columns) and sample weights ``w``,
+
+    L(H, b) = Σ_i w_i ‖y_i - T_i H - b‖² / (K Σ_i w_i) + (α/2) ‖H‖²,
+
+and one linear solve finds its minimum. With ``T_c``, ``Y_c`` centred by
+their weighted means (the bias is not penalised),
+
+    (T_cᵀ W T_c + λ I) H = T_cᵀ W Y_c,   λ = α K Σ_i w_i / 2,   b = ȳ - t̄ H.
+
+The sums that make the normal equations are gathered block by block
+(:func:`add_block`), so the memory is the ``p x p`` system plus one block of
+features; they are plain arrays in a dict, kept between ``partial_fit`` calls.
+With many more features than samples, :func:`solve_dual` solves the same
+problem through the ``n x n`` system of the samples instead.
+"""
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg import blas
+
+
+def empty_sums(n_features, n_outputs):
+    """The sums of the normal equations before any data."""
+    return {
+        "w": 0.0,  # Σ w_i
+        "t": np.zeros(n_features),  # Σ w_i T_i
+        "y": np.zeros(n_outputs),  # Σ w_i y_i
+        "yy": 0.0,  # Σ w_i ‖y_i‖²
+        "tt": np.zeros((n_features, n_features)),  # Σ w_i T_iᵀ T_i
+        "ty": np.zeros((n_features, n_outputs)),  # Σ w_i T_iᵀ y_i
+    }
+
+
+def add_block(sums, T, Y, w=None):
+    """Add a block of rows (features ``T``, targets ``Y``, weights ``w``) to the sums."""
+    T = T.astype(np.float64, copy=False)
+    Y = Y.astype(np.float64)
+    w = np.ones(T.shape[0]) if w is None else w.astype(np.float64)
+    TW = T * w[:, None]
+    sums["w"] += float(w.sum())
+    sums["t"] += TW.sum(axis=0)
+    sums["y"] += w @ Y
+    sums["yy"] += float(w @ np.einsum("ij,ij->i", Y, Y))
+    _add_gram(sums["tt"], TW, T)  # tt += (W T)ᵀ T, in place
+    sums["ty"] += TW.T @ Y
+
+
+def solve(sums, alpha):
+    """Heights, bias and the minimised loss from the gathered sums."""
+    sw, k = sums["w"], sums["y"].shape[0]
+    t_mean, y_mean = sums["t"] / sw, sums["y"] / sw
+    R = sums["ty"] - sw * np.outer(t_mean, y_mean)
+    lam = 0.5 * alpha * k * sw
+    H = None
+    if lam > 0:
+        try:
+            # The system is symmetric: its Fortran-ordered transpose is the
+            # same matrix, which LAPACK factors in place.
+            C = _centred_system(sums, t_mean, lam)
+            H = linalg.cho_solve(linalg.cho_factor(C.T, overwrite_a=True, check_finite=False), R)
+        except linalg.LinAlgError:
+            H = None
+    if H is None or not np.all(np.isfinite(H)):
+        # Singular (alpha=0, or features with no data): the least-norm solution.
+        C = _centred_system(sums, t_mean, lam)
+        H = linalg.lstsq(C, R, cond=1e-12, check_finite=False)[0]
+    b = y_mean - t_mean @ H
+    # The minimised objective, from the sums: Σ w ‖y - T H - b‖² expanded.
+    sse = sums["yy"] - 2 * np.sum(H * sums["ty"]) - 2 * b @ sums["y"]
+    sse += np.sum(H * (sums["tt"] @ H)) + 2 * (sums["t"] @ H) @ b + sw * b @ b
+    loss = max(float(sse) / (sw * k), 0.0) + 0.5 * alpha * float(np.sum(H * H))
+    return H, b, loss
+
+
+def solve_dual(T, Y, w, alpha):
+    """The same ridge solution through the samples: for many more features than samples.
+
+    With ``A = W^½ T_c`` and ``B = W^½ Y_c``,
+    ``(AᵀA + λI)⁻¹AᵀB = Aᵀ(AAᵀ + λI)⁻¹B``: an n_samples x n_samples solve.
+    """
+    T = T.astype(np.float64)
+    Y = Y.astype(np.float64)
+    w = np.ones(T.shape[0]) if w is None else w.astype(np.float64)
+    sw, k = w.sum(), Y.shape[1]
+    t_mean, y_mean = (w @ T) / sw, (w @ Y) / sw
+    root = np.sqrt(w)[:, None]
+    A, B = (T - t_mean) * root, (Y - y_mean) * root
+    lam = 0.5 * alpha * k * sw
+    if lam > 0:
+        K = A @ A.T
+        K[np.diag_indices_from(K)] += lam
+        try:
+            H = A.T @ linalg.cho_solve(linalg.cho_factor(K, check_finite=False), B)
+        except linalg.LinAlgError:
+            lam = 0.0
+    if lam == 0:
+        H = linalg.lstsq(A, B, cond=1e-12, check_finite=False)[0]
+    b = y_mean - t_mean @ H
+    R = T @ H + b - Y
+    loss = float(w @ np.einsum("ij,ij->i", R, R)) / (sw * k)
+    return H, b, loss + 0.5 * alpha * float(np.sum(H * H))
+
+
+def _centred_system(sums, t_mean, lam):
+    # TᵀWT - Σw t̄ t̄ᵀ + λI, built in blocks of rows, so no second p x p
+    # temporary is made.
+    C = sums["tt"].copy()
+    for start in range(0, len(C), 256):
+        C[start : start + 256] -= sums["w"] * np.outer(t_mean[start : start + 256], t_mean)
+    C[np.diag_indices_from(C)] += lam
+    return C
+
+
+def _add_gram(G, A, B):
+    """``G += Aᵀ B`` in place, for a C-ordered float64 ``G`` (BLAS's gemm).
+
+    With ``Gᵀ`` (Fortran-ordered) as gemm's output, the product is added
+    where it belongs without a temporary of ``G``'s size.
+    """
+    out = blas.dgemm(1.0, B, A, beta=1.0, c=G.T, trans_a=True, overwrite_c=True)
+    if not np.shares_memory(out, G):  # pragma: no cover - gemm made a copy
+        G[...] = out.T

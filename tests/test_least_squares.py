@@ -1,0 +1,57 @@
+"""The exact ridge solve of a linear layer, against scikit-learn's Ridge."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+from sknn_intuition import _least_squares as least_squares
+
+
+def _problem(n=120, p=15, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    T = rng.normal(size=(n, p))
+    Y = T @ rng.normal(size=(p, k)) + 0.5 + 0.1 * rng.normal(size=(n, k))
+    w = rng.uniform(0.2, 2.0, size=n)
+    return T, Y, w
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blocks_solve_the_ridge_problem(weighted):
+    T, Y, w = _problem()
+    w = w if weighted else None
+    alpha = 0.05
+    sums = least_squares.empty_sums(T.shape[1], Y.shape[1])
+    for start in range(0, len(T), 37):  # uneven blocks
+        rows = slice(start, start + 37)
+        least_squares.add_block(sums, T[rows], Y[rows], None if w is None else w[rows])
+    H, b, loss = least_squares.solve(sums, alpha)
+    # Our objective: Σ w ‖y - T H - b‖² / (K Σ w) + α/2 ‖H‖², i.e. Ridge with
+    # alpha_ridge = α K Σ w / 2 on the weighted sum of squares.
+    weights = np.ones(len(T)) if w is None else w
+    ref = Ridge(alpha=alpha * Y.shape[1] * weights.sum() / 2).fit(T, Y, sample_weight=weights)
+    np.testing.assert_allclose(H, ref.coef_.T, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(b, ref.intercept_, rtol=1e-8)
+    R = T @ H + b - Y
+    want = weights @ (R**2).sum(axis=1) / (Y.shape[1] * weights.sum()) + alpha / 2 * (H**2).sum()
+    assert loss == pytest.approx(want, rel=1e-8)
+
+
+def test_the_dual_solve_gives_the_same_solution():
+    T, Y, w = _problem(n=30, p=80)  # more features than samples
+    sums = least_squares.empty_sums(80, 2)
+    least_squares.add_block(sums, T, Y, w)
+    primal = least_squares.solve(sums, 0.1)
+    dual = least_squares.solve_dual(T, Y, w, 0.1)
+    for a, b in zip(primal, dual):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_gram_accumulates_in_place():
+    rng = np.random.default_rng(1)
+    G = rng.normal(size=(6, 6))
+    A, B = rng.normal(size=(9, 6)), rng.normal(size=(9, 6))
+    want = G + A.T @ B
+    before = G.__array_interface__["data"][0]
+    least_squares._add_gram(G, A, B)
+    np.testing.assert_allclose(G, want)
+    assert G.__array_interface__["data"][0] == before
