@@ -391,10 +391,14 @@ _FUSED_LAYER = {
 
 # ---------------------------------------------------------------- BLAS threads
 
-# Below this many multiply-adds in a batch's largest matrix product, BLAS
-# threads cost more in hand-over than they save (and on a busy machine a
-# thread waiting for a core can slow a small product tenfold).
+# Below this many multiply-adds in a batch's largest matrix product, or when
+# that product's weight matrix has a side narrower than this, BLAS threads
+# cost more in hand-over than they save: small products, and products of a
+# tall batch by a thin weight matrix (full-batch L-BFGS on tens of features),
+# run faster on one thread (and on a busy machine a thread waiting for a
+# core can slow them tenfold).
 SMALL_PRODUCT = 4_000_000
+NARROW_LAYER = 128
 
 _CONTROLLER = []
 
@@ -426,5 +430,7 @@ def one_blas_thread():
 
 def blas_threads_for(units, batch_size):
     """The BLAS context for training a stack of ``units`` on batches of a size."""
-    largest = batch_size * max(a * b for a, b in zip(units[:-1], units[1:]))
-    return one_blas_thread() if largest < SMALL_PRODUCT else contextlib.nullcontext()
+    fan_in, fan_out = max(zip(units[:-1], units[1:]), key=lambda layer: layer[0] * layer[1])
+    if batch_size * fan_in * fan_out < SMALL_PRODUCT or min(fan_in, fan_out) < NARROW_LAYER:
+        return one_blas_thread()
+    return contextlib.nullcontext()

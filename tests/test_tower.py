@@ -417,3 +417,26 @@ def test_default_towers_fit_small_data_and_generalise():
     # Asking for more towers than the data support: a warning.
     with pytest.warns(UserWarning, match="n_towers=30 makes 900 cells for 375 samples"):
         TowerRegressor(n_towers=30).fit(X_tr, y_tr)
+
+
+def test_least_squares_with_many_towers_keeps_two_systems_at_most():
+    """Thousands of towers: the p x p normal equations and their centred copy
+    are the only arrays of that size (no temporaries of it while adding the
+    data in blocks or while solving)."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1500, 20))
+    y = np.sin(X[:, 0]) * np.cos(X[:, 1])
+    est = TowerRegressor(n_towers=100)  # 2000 towers: a system of 32 MB
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        est.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    system = est.n_towers_**2 * 8
+    assert est.n_towers_ == 2000
+    assert peak < 2.5 * system, f"peak {peak / system:.2f} systems"
+    assert est.score(X, y) > 0.5
