@@ -39,12 +39,16 @@ def add_block(sums, T, Y, w=None):
     """Add a block of rows (features ``T``, targets ``Y``, weights ``w``) to the sums."""
     T = T.astype(np.float64, copy=False)
     Y = Y.astype(np.float64)
-    w = np.ones(T.shape[0]) if w is None else w.astype(np.float64)
-    TW = T * w[:, None]
-    sums["w"] += float(w.sum())
+    if w is None:  # every weight 1
+        TW, WY = T, Y
+        sums["w"] += float(T.shape[0])
+    else:
+        w = w.astype(np.float64)
+        TW, WY = T * w[:, None], Y * w[:, None]
+        sums["w"] += float(w.sum())
     sums["t"] += TW.sum(axis=0)
-    sums["y"] += w @ Y
-    sums["yy"] += float(w @ np.einsum("ij,ij->i", Y, Y))
+    sums["y"] += WY.sum(axis=0)
+    sums["yy"] += float(np.vdot(WY, Y))
     _add_gram(sums["tt"], TW, T)  # tt += (W T)ᵀ T, in place
     sums["ty"] += TW.T @ Y
 
