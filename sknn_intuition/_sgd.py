@@ -14,6 +14,9 @@ One epoch, in plain Python::
         grads += alpha * penalty_gradient(params)
         optimizer.update_params(params, grads)                # p -= lr * g
 
+With ``solver='lbfgs'`` the same batch hook runs on all the data at once, and
+scipy's L-BFGS-B takes the steps (:meth:`SGDTrainerMixin._lbfgs_fit`).
+
 A fit is a transaction (:func:`transaction`): it completes, or it leaves the
 estimator exactly as it was before the call.
 """
