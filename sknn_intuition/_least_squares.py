@@ -80,31 +80,44 @@ def solve(sums, alpha):
     return H, b, loss
 
 
-def solve_dual(T, Y, w, alpha):
+def solve_dual(column_blocks, Y, w, alpha):
     """The same ridge solution through the samples: for many more features than samples.
 
     With ``A = W^½ T_c`` and ``B = W^½ Y_c``,
     ``(AᵀA + λI)⁻¹AᵀB = Aᵀ(AAᵀ + λI)⁻¹B``: an n_samples x n_samples solve.
+    ``column_blocks()`` yields the features a block of columns at a time (it
+    is called twice), so the memory is the ``n x n`` system plus one block.
     """
-    T = T.astype(np.float64)
     Y = Y.astype(np.float64)
-    w = np.ones(T.shape[0]) if w is None else w.astype(np.float64)
-    sw, k = w.sum(), Y.shape[1]
-    t_mean, y_mean = (w @ T) / sw, (w @ Y) / sw
-    root = np.sqrt(w)[:, None]
-    A, B = (T - t_mean) * root, (Y - y_mean) * root
+    n, k = Y.shape
+    w = np.ones(n) if w is None else w.astype(np.float64)
+    sw = w.sum()
+    y_mean, root = (w @ Y) / sw, np.sqrt(w)[:, None]
+    B = (Y - y_mean) * root
+    K, means = np.zeros((n, n)), []
+    for T in column_blocks():
+        t_mean = (w @ T) / sw
+        means.append(t_mean)
+        A = (T - t_mean) * root
+        _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
     lam = 0.5 * alpha * k * sw
+    dual = None
     if lam > 0:
-        K = A @ A.T
         K[np.diag_indices_from(K)] += lam
         try:
-            H = A.T @ linalg.cho_solve(linalg.cho_factor(K, check_finite=False), B)
+            dual = linalg.cho_solve(linalg.cho_factor(K.T, overwrite_a=True, check_finite=False), B)
         except linalg.LinAlgError:
-            lam = 0.0
-    if lam == 0:
-        H = linalg.lstsq(A, B, cond=1e-12, check_finite=False)[0]
-    b = y_mean - t_mean @ H
-    R = T @ H + b - Y
+            dual = None
+    if dual is None:  # the least-norm solution: H = Aᵀ (A Aᵀ)⁺ B
+        dual = linalg.lstsq(K, B, cond=1e-12, check_finite=False)[0]
+    blocks, fitted = [], np.zeros_like(Y)
+    for T, t_mean in zip(column_blocks(), means):
+        H_b = ((T - t_mean) * root).T @ dual
+        blocks.append(H_b)
+        fitted += T @ H_b
+    H = np.vstack(blocks)
+    b = y_mean - np.concatenate(means) @ H
+    R = fitted + b - Y
     loss = float(w @ np.einsum("ij,ij->i", R, R)) / (sw * k)
     return H, b, loss + 0.5 * alpha * float(np.sum(H * H))
 

@@ -581,23 +581,27 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         A *= 1.0 / np.tanh(self.steepness_ / 4.0)
         return A
 
-    def _activations(self, X):
-        """Activations of every tower for validated ``X`` (n_samples, n_towers_)."""
-        n = X.shape[0]
-        out = np.empty((n, self.n_towers_), dtype=self.heights_.dtype)
-        m = self.n_1d_towers_
-        out[:, :m] = self._towers_1d(X[:, self.tower_feature_], self.tower_left_, self.tower_right_)
-        if len(self.cells_):
-            d = X.shape[1]
-            S = np.zeros((n, len(self.cells_)), dtype=out.dtype)
+    def _activations(self, X, columns=slice(None)):
+        """Activations of the towers (all, or a slice of them) for validated ``X``."""
+        start, stop, _ = columns.indices(self.n_towers_)
+        n, m = X.shape[0], self.n_1d_towers_
+        out = np.empty((n, stop - start), dtype=self.heights_.dtype)
+        if start < m:
+            one = slice(start, min(stop, m))
+            out[:, : one.stop - start] = self._towers_1d(
+                X[:, self.tower_feature_[one]], self.tower_left_[one], self.tower_right_[one]
+            )
+        if stop > m:
+            cells = self.cells_[max(start - m, 0) : stop - m]
+            S = np.zeros((n, len(cells)), dtype=out.dtype)
             for j, walls in enumerate(self.cell_edges_):
                 P = self._towers_1d(X[:, j : j + 1], walls[:-1], walls[1:])
-                S += P[:, self.cells_[:, j]]
+                S += P[:, cells[:, j]]
             # All d walls up: Σ ≈ d; one down: Σ ≲ d - 1. Threshold halfway.
-            S -= d - 0.5
+            S -= X.shape[1] - 0.5
             S *= self.steepness_
             with np.errstate(over="ignore"):
-                out[:, m:] = expit(S)
+                out[:, max(m - start, 0) :] = expit(S)
         return out
 
     def _check_X(self, X):
@@ -702,7 +706,15 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     def _lstsq(self, X, Y, sw, partial):
         """The exact heights (see ``_least_squares``): the sums kept by partial_fit."""
         if self._use_dual(X.shape[0], partial):
-            H, b, loss = least_squares.solve_dual(self._activations(X), Y, sw, self.alpha)
+            # Columns of towers at a time: the n x n system and one block.
+            step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
+
+            def column_blocks():
+                for start in range(0, self.n_towers_, step):
+                    T = self._activations(X, slice(start, start + step))
+                    yield T.astype(np.float64, copy=False)
+
+            H, b, loss = least_squares.solve_dual(column_blocks, Y, sw, self.alpha)
         else:
             if not (partial and hasattr(self, "_lstsq_sums")):
                 self._lstsq_sums = least_squares.empty_sums(self.n_towers_, self.n_outputs_)

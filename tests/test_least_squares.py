@@ -41,7 +41,7 @@ def test_the_dual_solve_gives_the_same_solution():
     sums = least_squares.empty_sums(80, 2)
     least_squares.add_block(sums, T, Y, w)
     primal = least_squares.solve(sums, 0.1)
-    dual = least_squares.solve_dual(T, Y, w, 0.1)
+    dual = least_squares.solve_dual(lambda: iter([T[:, :33], T[:, 33:]]), Y, w, 0.1)
     for a, b in zip(primal, dual):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
 
@@ -55,3 +55,13 @@ def test_gram_accumulates_in_place():
     least_squares._add_gram(G, A, B)
     np.testing.assert_allclose(G, want)
     assert G.__array_interface__["data"][0] == before
+
+
+def test_the_dual_least_norm_solution_without_penalty():
+    T, Y, w = _problem(n=20, p=50)
+    H, b, _ = least_squares.solve_dual(lambda: iter([T]), Y, None, 0.0)
+    # With more features than samples and no penalty: an exact fit, and of
+    # all exact fits the one with the smallest heights (numpy's lstsq).
+    Tc, Yc = T - T.mean(axis=0), Y - Y.mean(axis=0)
+    np.testing.assert_allclose(H, np.linalg.lstsq(Tc, Yc, rcond=None)[0], atol=1e-6)
+    np.testing.assert_allclose(T @ H + b, Y, atol=1e-6)
