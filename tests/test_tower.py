@@ -419,23 +419,28 @@ def test_default_towers_fit_small_data_and_generalise():
         TowerRegressor(n_towers=30).fit(X_tr, y_tr)
 
 
+def _peak_bytes(fn):
+    """Bytes allocated at the peak of ``fn()``, above what was allocated before."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
 def test_least_squares_with_many_towers_keeps_two_systems_at_most():
     """Thousands of towers: the p x p normal equations and their centred copy
     are the only arrays of that size (no temporaries of it while adding the
     data in blocks or while solving)."""
-    import tracemalloc
-
     rng = np.random.RandomState(0)
     X = rng.normal(size=(1500, 20))
     y = np.sin(X[:, 0]) * np.cos(X[:, 1])
     est = TowerRegressor(n_towers=100)  # 2000 towers: a system of 32 MB
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        est.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = _peak_bytes(lambda: est.fit(X, y))
     system = est.n_towers_**2 * 8
     assert est.n_towers_ == 2000
     assert peak < 2.5 * system, f"peak {peak / system:.2f} systems"
@@ -445,19 +450,11 @@ def test_least_squares_with_many_towers_keeps_two_systems_at_most():
 def test_the_dual_solve_never_holds_all_the_towers_at_once():
     """Many more towers than samples: the towers' activations come a block of
     columns at a time, so memory does not grow with samples x towers."""
-    import tracemalloc
-
     rng = np.random.default_rng(3)
     X = rng.normal(size=(200, 200))
     y = X[:, 0] - X[:, 1] ** 2
     est = TowerRegressor(n_towers=50)  # 10 000 towers: all at once would be 16 MB
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        est.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = _peak_bytes(lambda: est.fit(X, y))
     assert est.n_towers_ == 10_000
     assert peak < 12e6, f"peak {peak / 1e6:.1f} MB"  # under one copy of them all
     assert est.score(X, y) > 0.99
