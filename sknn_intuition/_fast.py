@@ -175,9 +175,9 @@ class StackedWorkspace:
     ``(n, units + 1)`` array for its activations, last column ones (the
     backward pass overwrites the rest with the layer's error), then the
     output layer's ``(n, units)``; for each hidden layer a boolean array for
-    a relu's mask, and a read-only array of zeros of its shape (numpy's
-    ``maximum`` of two arrays is vectorised, of an array and a scalar not:
-    a relu against zeros runs two to four times faster). Made once per batch
+    a relu's mask, and a read-only array of zeros of its shape (numpy
+    vectorises ``maximum`` of two arrays, not of an array and a scalar, so
+    the relu compares against zeros). Made once per batch
     size (an epoch has at most two: the batch and the remainder) and reused.
     """
 
@@ -396,7 +396,7 @@ _FUSED_LAYER = {
 # cost more in hand-over than they save: small products, and products of a
 # tall batch by a thin weight matrix (full-batch L-BFGS on tens of features),
 # run faster on one thread (and on a busy machine a thread waiting for a
-# core can slow them tenfold).
+# core stalls the whole product).
 SMALL_PRODUCT = 4_000_000
 NARROW_LAYER = 128
 
