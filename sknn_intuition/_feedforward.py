@@ -741,7 +741,6 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
-        old_classes = getattr(self, "classes_", None) if continued else None
         if np.asarray(y).ndim == 2 and type_of_target(y) == "multilabel-indicator":
             X, y, sw, Y = self._prepare_multilabel(X, y, sample_weight, partial, continued)
         else:
@@ -751,13 +750,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
                 self, X, y, sample_weight, classes, partial=partial, negative=0
             )
             self._multilabel = False
-        self._check_continued(X, partial)
-        if old_classes is not None and not np.array_equal(old_classes, self.classes_):
-            self.classes_ = old_classes
-            raise ValueError(
-                f"warm_start=True: y has the classes {list(np.unique(y))}, not "
-                f"the fitted network's {list(old_classes)}."
-            )
+        self._check_continued(X, partial)  # (the classes: checked by the front end)
         n_outputs = Y.shape[1]
         if continued and self._output_activation(n_outputs) != self.out_activation_:
             raise ValueError(

@@ -400,24 +400,23 @@ class SGDTrainerMixin(CallbackSupportMixin):
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
         full_batch = getattr(self, "solver", None) in FULL_BATCH_SOLVERS
-        batch_size = getattr(self, "batch_size", "auto")
         if full_batch:
             batch_size = X.shape[0]
-        elif batch_size == "auto":
-            batch_size = self._auto_batch_size
+        else:
+            batch_size = self._batch_size_for(getattr(self, "batch_size", "auto"), X.shape[0])
         units = self._sgd_units(X.shape[1], Y.shape[1])
-        with _fast.blas_threads_for(units, min(batch_size, X.shape[0])):
+        with _fast.blas_threads_for(units, batch_size):
             if full_batch:
                 return self._lbfgs_fit(X, Y, sample_weight)
-            return self._sgd_loop(X, Y, sample_weight, y_score, partial)
+            return self._sgd_loop(X, Y, sample_weight, y_score, partial, batch_size)
 
     def _sgd_units(self, n_features, n_outputs):
         """The sizes of the stack's layers, input first (for the BLAS threads)."""
         return [n_features, n_outputs]
 
-    def _sgd_loop(self, X, Y, sample_weight, y_score, partial):
+    def _sgd_loop(self, X, Y, sample_weight, y_score, partial, batch_size):
         """The epochs of SGD (or Adam) over mini-batches."""
-        run = self._sgd_begin(X, Y, sample_weight, y_score, partial)
+        run = self._sgd_begin(X, Y, sample_weight, y_score, partial, batch_size)
         converged = False
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -438,7 +437,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         self._sgd_finish(run, converged)
         return self
 
-    def _sgd_begin(self, X, Y, sample_weight, y_score, partial):
+    def _sgd_begin(self, X, Y, sample_weight, y_score, partial, batch_size):
         """Set up one call: parameters, optimizer, validation split, callbacks."""
         s = self._sgd_settings()
         if partial and s.early_stopping:
@@ -499,7 +498,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             sw=sample_weight,
             partial=partial,
             max_iter=max_iter,
-            batch_size=self._batch_size_for(s.batch_size, X.shape[0]),
+            batch_size=min(batch_size, X.shape[0]),  # the training split's rows
             state=state,
             work=work,
             grads=grads,
@@ -671,13 +670,13 @@ class SGDTrainerMixin(CallbackSupportMixin):
             loss, _ = self._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, scratch)
             loss += penalty_value_and_gradient(s.penalty, s.alpha, 0.0, params, penalized, grads)
             last[0] = loss
-            return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            return loss, np.concatenate([g.ravel() for g in grads], dtype=np.float64)
 
         def record(*args):
             # After each iteration: the accepted point was evaluated last.
             curve.append(last[0])
 
-        x0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        x0 = np.concatenate([p.ravel() for p in params], dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             result = scipy.optimize.minimize(
                 loss_and_gradient,

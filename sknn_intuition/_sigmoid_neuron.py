@@ -486,8 +486,8 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         }
 
     def _auto_learning_rate(self, X, sw, B):
-        if self.solver == "adam":
-            return 0.01
+        if self.solver != "sgd":
+            return 0.01  # Adam's step scale (L-BFGS takes no step size)
         # The step is 1 / L, L the smoothness of the mean loss over a batch of
         # B of the n samples (Gower et al., 2019), which goes from the worst
         # single sample's (B = 1) to the whole data's (B = n). With momentum

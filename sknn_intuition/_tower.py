@@ -17,8 +17,8 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _least_squares as least_squares
 from ._base import validate_fit_data, validate_sample_weight
+from ._least_squares import add_block, empty_sums, solve, solve_dual
 from ._network import Stack
 from ._optimizers import OPTIMIZERS
 from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
@@ -704,7 +704,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return True
 
     def _lstsq(self, X, Y, sw, partial):
-        """The exact heights (see ``_least_squares``): the sums kept by partial_fit."""
+        """The exact heights (see ``_least_squares``); partial_fit keeps the sums."""
         if self._use_dual(X.shape[0], partial):
             # Columns of towers at a time: the n x n system and one block.
             step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
@@ -714,14 +714,14 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                     T = self._activations(X, slice(start, start + step))
                     yield T.astype(np.float64, copy=False)
 
-            H, b, loss = least_squares.solve_dual(column_blocks, Y, sw, self.alpha)
+            H, b, loss = solve_dual(column_blocks, Y, sw, self.alpha)
         else:
             if not (partial and hasattr(self, "_lstsq_sums")):
-                self._lstsq_sums = least_squares.empty_sums(self.n_towers_, self.n_outputs_)
+                self._lstsq_sums = empty_sums(self.n_towers_, self.n_outputs_)
             for rows in self._row_blocks(X.shape[0]):
                 w = None if sw is None else sw[rows]
-                least_squares.add_block(self._lstsq_sums, self._activations(X[rows]), Y[rows], w)
-            H, b, loss = least_squares.solve(self._lstsq_sums, self.alpha)
+                add_block(self._lstsq_sums, self._activations(X[rows]), Y[rows], w)
+            H, b, loss = solve(self._lstsq_sums, self.alpha)
         dtype = self.tower_left_.dtype
         self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
         return loss
