@@ -14,7 +14,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _fast
+from . import _layout
 from ._activations import ACTIVATIONS, ALIASES, HIDDEN_ACTIVATIONS
 from ._base import (
     prepare_classification,
@@ -121,16 +121,15 @@ class _FeedForwardMixin(SGDTrainerMixin):
 
     def _tile_parameters(self):
         # Training runs on the weights and biases laid out in one flat buffer,
-        # for speed (see _fast); a pickled or cloned network holds separate
+        # for speed (see _layout); a pickled or cloned network holds separate
         # arrays, laid out anew when it trains again.
         params = self._sgd_parameters()
-        if _fast.tiled_buffer(params) is None:
-            params = _fast.tiled_copy(params)
+        if _layout.tiled_buffer(params) is None:
+            params = _layout.tiled_copy(params)
             self.coefs_, self.intercepts_ = params[0::2], params[1::2]
 
     def _sgd_parameters(self):
-        # Alternating W_1, b_1, W_2, b_2, ...: the order in which _fast lays
-        # them out as blocks [W_l; b_l] of one buffer.
+        # Alternating W_1, b_1, W_2, b_2, ...: their order in the flat buffer.
         return [p for layer in zip(self.coefs_, self.intercepts_) for p in layer]
 
     def _sgd_penalized(self):

@@ -29,15 +29,16 @@ estimator                  hidden layers    output      loss
 PerceptronClassifier       none             step        perceptron
 SigmoidNeuronClassifier    none             sigmoid or  squared error
                                             softmax     or log-loss
-TowerRegressor             one, built       identity    squared error
+TowerRegressor             built (frozen)   identity    squared error
 FeedForward*               learnt           identity,   squared error
                                             sigmoid or  or log-loss
                                             softmax
 =========================  ===============  ==========  =============
 
-The functions here are the plain path: the one a reader follows, and the one
-that runs unless :mod:`._fast` has a faster form of the same computation for
-the data's layout (tests keep the two equal).
+The functions here are the only path: prediction and every training step of
+every estimator run them (forward, the loss table, backward). Speed changes
+only where the numbers are kept (:mod:`._layout`: batch arrays made once and
+passed as ``out=``, one flat parameter buffer), never the formulas.
 """
 
 from typing import NamedTuple
@@ -45,6 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._layout import product
 from ._losses import loss_and_error, mean_loss
 
 
@@ -52,7 +54,12 @@ class Stack(NamedTuple):
     """A network: its layers' parameters, activations, output and loss.
 
     ``intercepts[l]`` is None for a layer without biases. The arrays are the
-    parameters themselves (or views of them), not copies.
+    parameters themselves (or views of them), not copies. A hidden layer's
+    activation is a name, or, for a layer of mixed neurons, a tuple of
+    ``(name, n_units)`` pairs covering its units in order. The first
+    ``frozen`` layers are built, not trained (the towers' walls): their
+    weights may be scipy.sparse matrices, and backpropagation stops above
+    them.
     """
 
     coefs: list
@@ -60,6 +67,7 @@ class Stack(NamedTuple):
     activations: list  # the hidden layers' g, one per hidden layer
     output: str  # g_L, a key of _activations.ACTIVATIONS
     loss: str  # with output, a key of _losses.LOSSES
+    frozen: int = 0  # leading layers that are not trained
 
 
 def layer_units(n_features, hidden_layer_sizes, n_outputs):
@@ -117,24 +125,38 @@ def init_parameters(units, activations, dtype, random_state, init="glorot"):
     return coefs, intercepts
 
 
-def forward(stack, X):
+def forward(stack, X, workspace=None):
     """Run the stack on ``X``: ``[A_1, ..., A_{L-1}, Z_L]``.
 
     The hidden layers' activations, then the output layer's pre-activations
     (its activation is the loss's business, or :func:`predict`'s).
-    ``X`` may be a dense array or a CSR matrix.
+    ``X`` may be a dense array or a CSR matrix. With a
+    :class:`._layout.Workspace`, the layers are written into its arrays.
     """
     last = len(stack.coefs) - 1
+    out = workspace.arrays(X.shape[0])[0] if workspace is not None else [None] * (last + 1)
     outputs, A = [], X
     for layer, (W, b) in enumerate(zip(stack.coefs, stack.intercepts)):
-        Z = np.asarray(A @ W)  # Z_l = A_{l-1} W_l + b_l
+        Z = product(A, W, out[layer])  # Z_l = A_{l-1} W_l + b_l
         if b is not None:
             Z += b
         if layer < last:
-            ACTIVATIONS[stack.activations[layer]](Z, out=Z)  # A_l = g_l(Z_l)
+            activate(stack.activations[layer], Z)  # A_l = g_l(Z_l)
         outputs.append(Z)
         A = Z
     return outputs
+
+
+def activate(activation, Z):
+    """``Z = g(Z)`` in place, for a layer's activation (a name or mixed neurons)."""
+    if isinstance(activation, str):
+        return ACTIVATIONS[activation](Z, out=Z)
+    start = 0
+    for name, units in activation:
+        part = Z[:, start : start + units]
+        ACTIVATIONS[name](part, out=part)
+        start += units
+    return Z
 
 
 def predict(stack, X):
@@ -143,34 +165,35 @@ def predict(stack, X):
     return ACTIVATIONS[stack.output](Z, out=Z)
 
 
-def backward(stack, X, outputs, D, coef_grads, intercept_grads):
-    """Backpropagate ``D = ∂L/∂Z_L``; fill the gradients of every layer in place.
+def backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace=None):
+    """Backpropagate ``D = ∂L/∂Z_L``; fill the gradients of every trained layer.
 
     ``outputs`` is what :func:`forward` returned for ``X``. ``coef_grads`` and
     ``intercept_grads`` are shaped like the stack's parameters (None where a
-    layer has no biases).
+    layer has no biases, or is frozen). With a :class:`._layout.Workspace`,
+    the errors sent back are written into its arrays.
     """
-    for layer in range(len(stack.coefs) - 1, -1, -1):
+    errors = workspace.arrays(X.shape[0])[1] if workspace is not None else None
+    for layer in range(len(stack.coefs) - 1, stack.frozen - 1, -1):
         A_prev = X if layer == 0 else outputs[layer - 1]
-        coef_grads[layer][...] = A_prev.T @ D  # dW_l = A_{l-1}ᵀ D_l
+        product(A_prev.T, D, coef_grads[layer])  # dW_l = A_{l-1}ᵀ D_l
         if intercept_grads[layer] is not None:
-            intercept_grads[layer][...] = D.sum(axis=0)  # db_l = Σ_i D_l
-        if layer > 0:
+            D.sum(axis=0, out=intercept_grads[layer])  # db_l = Σ_i D_l
+        if layer > stack.frozen:
             # D_{l-1} = (D_l W_lᵀ) * g'(Z_{l-1})
-            D = D @ stack.coefs[layer].T
+            D = product(D, stack.coefs[layer].T, None if errors is None else errors[layer - 1])
             DERIVATIVES[stack.activations[layer - 1]](A_prev, D)
 
 
-def loss_and_gradients(stack, X, Y, sample_weight, coef_grads, intercept_grads, scratch=None):
+def loss_and_gradients(stack, X, Y, sample_weight, coef_grads, intercept_grads, workspace=None):
     """One batch: forward, the loss, backward.
 
     Returns the batch's mean loss and ``D = ∂L/∂Z_L``, and fills the
-    gradients. ``scratch`` (a dict living for one fit) is for the faster forms
-    of :mod:`._fast`, which share this signature; the plain path needs none.
+    gradients. This is every training step of every estimator.
     """
-    outputs = forward(stack, X)
+    outputs = forward(stack, X, workspace)
     loss, D = loss_and_error(stack.loss, stack.output, outputs[-1], Y, sample_weight)
-    backward(stack, X, outputs, D, coef_grads, intercept_grads)
+    backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace)
     return loss, D
 
 

@@ -32,12 +32,11 @@ from typing import Any, Protocol
 
 import numpy as np
 import scipy.optimize
-from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from . import _fast, _network
+from . import _layout, _network
 from ._optimizers import OPTIMIZERS
 from ._sklearn_private import Interval, Options, StrOptions, _check_optimize_result
 
@@ -231,14 +230,6 @@ def iter_batches(n_samples, batch_size, shuffle, rng):
         yield rows[start : start + batch_size]
 
 
-def _take(A, rows):
-    if A is None:
-        return None
-    if isinstance(rows, slice) or sparse.issparse(A):
-        return A[rows]
-    return A.take(rows, axis=0)
-
-
 def _l1_share(penalty, l1_ratio):
     return {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
 
@@ -318,7 +309,7 @@ class _Run:
     best_params: Any = None
     plateau: Any = None
     callbacks: Any = None  # (context, data) with scikit-learn callbacks
-    scratch: dict = field(default_factory=dict)
+    workspace: Any = None  # the batch arrays (_layout.Workspace)
     epoch_start: float = 0.0
     start_loss: Any = None  # the first positive batch loss, for the runaway guard
 
@@ -365,13 +356,14 @@ class SGDTrainerMixin(CallbackSupportMixin):
     _stratify_validation = False
 
     # ------------------------------------------------ the stack, by default
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, scratch):
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
         """Mean loss on a batch, and the quantity ``tol`` watches; fills ``grads``.
 
-        ``scratch`` is a dict that lives for one call of ``fit``.
+        Forward, the loss table, backward: :func:`._network.loss_and_gradients`,
+        writing into the batch arrays of ``workspace`` (made once per call).
         """
         stack, g = self._sgd_stack(params), self._sgd_stack(grads)
-        loss, D = _fast.loss_and_gradients(stack, X, Y, sw, g.coefs, g.intercepts, scratch)
+        loss, D = _network.loss_and_gradients(stack, X, Y, sw, g.coefs, g.intercepts, workspace)
         return loss, self._sgd_watched(loss, D, Y)
 
     def _sgd_watched(self, loss, D, Y):
@@ -405,14 +397,18 @@ class SGDTrainerMixin(CallbackSupportMixin):
         else:
             batch_size = self._batch_size_for(getattr(self, "batch_size", "auto"), X.shape[0])
         units = self._sgd_units(X.shape[1], Y.shape[1])
-        with _fast.blas_threads_for(units, batch_size):
+        with _layout.blas_threads_for(units, batch_size):
             if full_batch:
                 return self._lbfgs_fit(X, Y, sample_weight)
             return self._sgd_loop(X, Y, sample_weight, y_score, partial, batch_size)
 
     def _sgd_units(self, n_features, n_outputs):
-        """The sizes of the stack's layers, input first (for the BLAS threads)."""
+        """The sizes of the stack's layers, input first."""
         return [n_features, n_outputs]
+
+    def _sgd_workspace(self, X, Y):
+        """The batch arrays of this call's forward and backward passes."""
+        return _layout.Workspace(self._sgd_units(X.shape[1], Y.shape[1]), X.dtype)
 
     def _sgd_loop(self, X, Y, sample_weight, y_score, partial, batch_size):
         """The epochs of SGD (or Adam) over mini-batches."""
@@ -468,15 +464,18 @@ class SGDTrainerMixin(CallbackSupportMixin):
             )
             if first or getattr(self, "validation_scores_", None) is None:
                 self.validation_scores_, self.validation_loss_curve_ = [], []
+        # The targets one row per output in memory, as the output layer's batch
+        # arrays (see _layout.Workspace).
+        Y = np.asfortranarray(Y)
         pub = self._sgd_parameters()
         work = pub
         if s.average:
             state.setdefault("standard", [p.copy() for p in pub])
             state.setdefault("n_averaged", 0)
             work = state["standard"]
-        grads = _fast.empty_like(work)
+        grads = _layout.empty_like(work)
         # A network laid out in one flat buffer is updated as one array.
-        opt_params, opt_grads = _fast.flat_views(work, grads)
+        opt_params, opt_grads = _layout.flat_views(work, grads)
         optimizer = OPTIMIZERS[s.solver](
             opt_params,
             learning_rate_init=s.learning_rate_init,
@@ -507,6 +506,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             validation=validation,
             plateau=_Plateau(None if partial else s.tol, s.n_iter_no_change),
             callbacks=self._sgd_callbacks_begin(max_iter, *fit_data),
+            workspace=self._sgd_workspace(X, Y),
         )
 
     def _sgd_epoch(self, run):
@@ -518,9 +518,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
         rng = np.random.default_rng([run.state["seed"], self.n_iter_])
         total = monitored = 0.0
         for rows in iter_batches(n, run.batch_size, s.shuffle, rng):
-            X_b, Y_b, sw_b = _take(run.X, rows), _take(run.Y, rows), _take(run.sw, rows)
+            X_b, Y_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.Y, run.sw))
             loss, watched = self._sgd_loss_and_gradients(
-                run.work, X_b, Y_b, sw_b, run.grads, run.scratch
+                run.work, X_b, Y_b, sw_b, run.grads, run.workspace
             )
             loss += penalty_value_and_gradient(
                 s.penalty, s.alpha, s.l1_ratio, run.work, penalized, run.grads
@@ -662,12 +662,14 @@ class SGDTrainerMixin(CallbackSupportMixin):
             self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
         if sample_weight is not None:
             sample_weight = (sample_weight * (X.shape[0] / sample_weight.sum())).astype(X.dtype)
+        Y = np.asfortranarray(Y)  # as the output layer's batch array (_layout.Workspace)
         params, penalized = self._sgd_parameters(), self._sgd_penalized()
-        grads, scratch, curve, last = _fast.empty_like(params), {}, [], [np.inf]
+        grads, curve, last = _layout.empty_like(params), [], [np.inf]
+        workspace = self._sgd_workspace(X, Y)
 
         def loss_and_gradient(x):
             _unflatten(x, params)
-            loss, _ = self._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, scratch)
+            loss, _ = self._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, workspace)
             loss += penalty_value_and_gradient(s.penalty, s.alpha, 0.0, params, penalized, grads)
             last[0] = loss
             return loss, np.concatenate([g.ravel() for g in grads], dtype=np.float64)
@@ -788,9 +790,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "The sample weights of the validation split are all zero; "
                 "use another random_state or a larger validation_fraction."
             )
-        validation = (_take(X, val), Y[val], sw_val, _take(np.asarray(y_score), val))
+        validation = (_layout.gather_rows(X, val), Y[val], sw_val, _layout.gather_rows(np.asarray(y_score), val))
         sw_train = None if sample_weight is None else sample_weight[train]
-        return _take(X, train), Y[train], sw_train, validation
+        return _layout.gather_rows(X, train), Y[train], sw_train, validation
 
     # --------------------------------------------------------------- callbacks
     def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):

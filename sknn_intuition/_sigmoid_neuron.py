@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._base import prepare_classification
-from ._fast import one_blas_thread
+from ._layout import one_blas_thread
 from ._linear import LinearSGDMixin
 from ._losses import LOSSES
 from ._optimizers import OPTIMIZERS

@@ -680,9 +680,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     def _sgd_units(self, n_features, n_outputs):
         return [self.n_towers_, n_outputs]
 
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, scratch):
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
         T = self._activations(X)
-        return super()._sgd_loss_and_gradients(params, T, Y, sw, grads, scratch)
+        return super()._sgd_loss_and_gradients(params, T, Y, sw, grads, workspace)
 
     def _sgd_loss(self, params, X, Y, sw):
         total = 0.0

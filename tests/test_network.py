@@ -1,12 +1,13 @@
 """The stack of layers: forward against a textbook loop, backward against
-finite differences for every activation and (loss, output) pair, and every
-faster form of _fast against the plain path."""
+finite differences for every activation and (loss, output) pair, frozen and
+mixed layers, and the memory layouts training uses (workspaces, a flat
+buffer, transposed weights) giving the same numbers as fresh arrays."""
 
 import numpy as np
 import pytest
 from scipy import sparse
 
-from sknn_intuition import _fast
+from sknn_intuition import _layout
 from sknn_intuition._activations import HIDDEN_ACTIVATIONS
 from sknn_intuition._losses import LOSSES
 from sknn_intuition._network import (
@@ -130,91 +131,137 @@ def test_sparse_input_gives_the_same_forward_and_backward():
     stack, X, Y, sw = _stack(["relu"], "squared_error", "identity")
     X[X < 0.3] = 0
     dense = _gradients(stack, X, Y, sw)
-    sp = _gradients(stack, sparse.csr_matrix(X), Y, sw, how=_fast.loss_and_gradients,
-                    scratch={})
+    sp = _gradients(stack, sparse.csr_matrix(X), Y, sw,
+                    workspace=_layout.Workspace([4, 5, 3], X.dtype))
     for a, b in zip([dense[0], *dense[1], *dense[2]], [sp[0], *sp[1], *sp[2]]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
-# --------------------------------------------------------------- fast forms
+# ------------------------------------------------------------ memory layouts
 def _tiled(stack):
-    """The stack with its weights and biases laid out as blocks of one buffer."""
-    params = _fast.tiled_copy([p for layer in zip(stack.coefs, stack.intercepts) for p in layer])
+    """The stack with its weights and biases laid out in one flat buffer."""
+    params = _layout.tiled_copy([p for layer in zip(stack.coefs, stack.intercepts) for p in layer])
     return stack._replace(coefs=params[0::2], intercepts=params[1::2])
 
 
 @pytest.mark.parametrize("hidden", HIDDEN + [[]], ids=lambda h: "-".join(h) or "none")
 @pytest.mark.parametrize("loss_name, output, n_out", PAIRS, ids=str)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_biases_in_blocks_give_the_plain_numbers(hidden, loss_name, output, n_out, weighted):
+def test_the_training_layout_gives_the_plain_numbers(hidden, loss_name, output, n_out, weighted):
+    # Training's layout: parameters and gradients in one flat buffer, batch
+    # arrays from a workspace (the output layer's in Fortran order), targets
+    # in Fortran order. The same numbers as fresh arrays.
     stack, X, Y, sw = _stack(hidden, loss_name, output, n_out)
     sw = sw if weighted else None
-    fast = _tiled(stack)
-    grads = _fast.empty_like([p for layer in zip(fast.coefs, fast.intercepts) for p in layer])
-    scratch = {}
-    value, _ = _fast.loss_and_gradients(fast, X, Y, sw, grads[0::2], grads[1::2], scratch)
-    if hidden or (loss_name, output) not in _fast._FUSED_LAYER:
-        assert scratch["blocks"] is not None  # the stacked form ran
+    tiled = _tiled(stack)
+    grads = _layout.empty_like([p for layer in zip(tiled.coefs, tiled.intercepts) for p in layer])
+    ws = _layout.Workspace([X.shape[1], *(W.shape[1] for W in stack.coefs)], X.dtype)
+    value, D = loss_and_gradients(
+        tiled, X, np.asfortranarray(Y), sw, grads[0::2], grads[1::2], ws
+    )
     want_value, want_W, want_b = _gradients(stack, X, Y, sw)
     assert value == pytest.approx(want_value, rel=1e-12)
     for got, want in zip(grads, [p for layer in zip(want_W, want_b) for p in layer]):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-15)
     # Twice in a row, with the workspace reused: the same again.
-    again, _ = _fast.loss_and_gradients(fast, X, Y, sw, grads[0::2], grads[1::2], scratch)
+    again, _ = loss_and_gradients(tiled, X, Y, sw, grads[0::2], grads[1::2], ws)
     assert again == pytest.approx(value, rel=1e-14)
 
 
-@pytest.mark.parametrize("pair", sorted(_fast._FUSED_LAYER), ids=str)
+@pytest.mark.parametrize("pair", sorted(p for p in LOSSES if p[1] != "exp"), ids=str)
 @pytest.mark.parametrize("n_out", [1, 3])
-@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [False, True])
-def test_the_fused_layer_gives_the_plain_numbers(pair, n_out, weighted, fit_intercept):
+def test_transposed_weights_give_the_plain_numbers(pair, n_out, fit_intercept):
+    # As the linear models hold them: coef_ (n_outputs, n_features), the
+    # stack's weights its transpose (a Fortran-ordered view), and so are the
+    # gradients.
     if pair[1] == "softmax" and n_out == 1:
         pytest.skip("a softmax needs several outputs")
     stack, X, Y, sw = _stack([], *pair, n_out=n_out, n=40)
-    sw = sw if weighted else None
-    # As the linear models hold it: coef_ (n_outputs, n_features), W its view.
     coef = np.ascontiguousarray(stack.coefs[0].T)
     intercept = stack.intercepts[0] if fit_intercept else None
     stack = stack._replace(coefs=[coef.T], intercepts=[intercept])
     gcoef = np.empty_like(coef)
     gint = np.empty_like(stack.coefs[0][0]) if fit_intercept else None
-    value, D = _fast.loss_and_gradients(stack, X, Y, sw, [gcoef.T], [gint], scratch={})
+    ws = _layout.Workspace([X.shape[1], n_out], X.dtype)
+    value, D = loss_and_gradients(stack, X, Y, sw, [gcoef.T], [gint], ws)
     want_value, want_W, want_b = _gradients(stack, X, Y, sw)
     assert value == pytest.approx(want_value, rel=1e-12)
     np.testing.assert_allclose(gcoef.T, want_W[0], rtol=1e-11, atol=1e-15)
     if fit_intercept:
         np.testing.assert_allclose(gint, want_b[0], rtol=1e-11, atol=1e-15)
-    assert D.size == Y.size
 
 
-def test_stacked_layers_are_views_of_the_weights_and_biases():
-    stack, _, _, _ = _stack(["relu"], "squared_error", "identity")
-    params = _fast.tiled_copy(
-        [stack.coefs[0], stack.intercepts[0], stack.coefs[1], stack.intercepts[1]]
-    )
-    blocks = _fast.stacked_layers(params)
-    assert [b.shape for b in blocks] == [(5, 5), (6, 3)]
-    np.testing.assert_array_equal(blocks[1][:-1], stack.coefs[1])
-    np.testing.assert_array_equal(blocks[1][-1], stack.intercepts[1])
-    blocks[0][-1, 2] = 7.0  # writing a block writes the bias
-    assert params[1][2] == 7.0
-    # Separate arrays, or a layout not alternating weights and biases: None.
-    assert _fast.stacked_layers([stack.coefs[0], stack.intercepts[0]]) is None
-    assert _fast.stacked_layers(_fast.tiled_copy([*stack.coefs, *stack.intercepts])) is None
+def test_frozen_layers_are_not_trained_and_may_be_sparse():
+    # A built first layer (sparse weights, mixed neurons) under a trained one:
+    # backward fills the trained layer's gradients only, and they are those of
+    # the trained layer on the frozen layer's outputs.
+    stack, X, Y, sw = _stack(["tanh"], "squared_error", "identity")
+    W0 = stack.coefs[0].copy()
+    W0[np.abs(W0) < 0.3] = 0
+    mixed = (("sigmoid", 2), ("identity", 3))
+    frozen = stack._replace(coefs=[sparse.csr_matrix(W0), stack.coefs[1]],
+                            activations=[mixed], frozen=1)
+    A1 = X @ W0 + stack.intercepts[0]
+    A1[:, :2] = 1 / (1 + np.exp(-A1[:, :2]))
+    np.testing.assert_allclose(forward(frozen, X)[0], A1, rtol=1e-12)
+    top = Stack([stack.coefs[1]], [stack.intercepts[1]], [], "identity", "squared_error")
+    gW, gb = [None, np.empty_like(stack.coefs[1])], [None, np.empty_like(stack.intercepts[1])]
+    value, _ = loss_and_gradients(frozen, X, Y, sw, gW, gb)  # no gradient for layer 0
+    want_value, want_W, want_b = _gradients(top, A1, Y, sw)
+    assert value == pytest.approx(want_value, rel=1e-12)
+    np.testing.assert_allclose(gW[1], want_W[0], rtol=1e-11)
+    np.testing.assert_allclose(gb[1], want_b[0], rtol=1e-11)
+
+
+def test_product_writes_any_memory_order():
+    rng = np.random.RandomState(0)
+    A, B = rng.normal(size=(6, 4)), rng.normal(size=(4, 3))
+    for order in "CF":
+        out = np.empty((6, 3), order=order)
+        assert _layout.product(A, B, out) is out
+        np.testing.assert_allclose(out, A @ B, rtol=1e-13)
+    strided = np.empty((6, 6))[:, ::2]
+    np.testing.assert_allclose(_layout.product(A, B, strided), A @ B, rtol=1e-13)
+    np.testing.assert_allclose(_layout.product(sparse.csr_matrix(A), B, np.empty((6, 3))), A @ B)
+
+
+def _misaligned(A):
+    # The same values at an address one byte past an aligned one.
+    raw = np.empty(A.nbytes + 1, dtype=np.uint8)
+    out = np.frombuffer(raw.data, dtype=A.dtype, count=A.size, offset=1).reshape(A.shape)
+    out[...] = A
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gather_rows_of_misaligned_fortran_and_sparse_arrays(dtype):
+    rng = np.random.RandomState(0)
+    A = rng.normal(size=(50, 4)).astype(dtype)
+    rows = rng.permutation(50)[:17]
+    bad = _misaligned(A)
+    assert not bad.flags.aligned
+    for source in (A, bad, np.asfortranarray(A), sparse.csr_matrix(A)):
+        got = _layout.gather_rows(source, rows)
+        got = got.toarray() if sparse.issparse(got) else got
+        np.testing.assert_array_equal(got, A[rows])
+    assert _layout.gather_rows(np.asfortranarray(A), rows).flags.f_contiguous
+    np.testing.assert_array_equal(_layout.gather_rows(bad, slice(3, 9)), A[3:9])
+    np.testing.assert_array_equal(_layout.gather_rows(_misaligned(A[:, 0]), rows), A[rows, 0])
+    assert _layout.gather_rows(None, rows) is None
 
 
 def test_tiled_buffers():
     arrays = [np.arange(6.0).reshape(2, 3), np.arange(2.0)]
-    tiled = _fast.tiled_copy(arrays)
-    flat = _fast.tiled_buffer(tiled)
+    tiled = _layout.tiled_copy(arrays)
+    flat = _layout.tiled_buffer(tiled)
     np.testing.assert_array_equal(flat, [0, 1, 2, 3, 4, 5, 0, 1])
-    assert _fast.tiled_buffer(arrays) is None
-    assert _fast.tiled_buffer(tiled[::-1]) is None
-    assert _fast.tiled_buffer(tiled[:1]) is None  # does not cover the buffer
-    assert _fast.tiled_buffer(_fast.empty_like(tiled)) is not None
-    assert _fast.flat_views(tiled, tiled) == [[flat], [flat]]
-    assert _fast.flat_views(arrays, tiled) == [arrays, tiled]
+    assert _layout.tiled_buffer(arrays) is None
+    assert _layout.tiled_buffer(tiled[::-1]) is None
+    assert _layout.tiled_buffer(tiled[:1]) is None  # does not cover the buffer
+    assert _layout.tiled_buffer(_layout.empty_like(tiled)) is not None
+    assert _layout.flat_views(tiled, tiled) == [[flat], [flat]]
+    assert _layout.flat_views(arrays, tiled) == [arrays, tiled]
 
 
 @pytest.mark.parametrize("init", ["glorot", "he"])
@@ -237,15 +284,14 @@ def test_init_scale_and_dtype(act, init):
 
 
 def test_workspace_reuses_arrays_per_batch_size():
-    ws = _fast.StackedWorkspace([4, 5, 2], np.float32)
-    X1, outputs, masks, zeros = ws.buffers(8)
-    again = ws.buffers(8)
-    assert again[0] is X1 and all(a is b for a, b in zip(outputs, again[1]))
-    assert X1.shape == (8, 5) and [a.shape for a in outputs] == [(8, 6), (8, 2)]
-    assert (X1[:, -1] == 1).all() and (outputs[0][:, -1] == 1).all()
-    assert outputs[0].dtype == np.float32 and masks[0].dtype == bool
-    assert not zeros[0].any() and not zeros[0].flags.writeable
-    assert ws.buffers(3)[0].shape == (3, 5)
+    ws = _layout.Workspace([4, 5, 2], np.float32)
+    outputs, errors = ws.arrays(8)
+    again = ws.arrays(8)
+    assert all(a is b for a, b in zip(outputs + errors, again[0] + again[1]))
+    assert [a.shape for a in outputs] == [(8, 5), (8, 2)] and [e.shape for e in errors] == [(8, 5)]
+    assert outputs[-1].flags.f_contiguous and outputs[0].flags.c_contiguous
+    assert outputs[0].dtype == np.float32
+    assert ws.arrays(3)[0][0].shape == (3, 5)
 
 
 def test_backward_keeps_the_forward_outputs_it_needs():

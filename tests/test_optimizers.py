@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from sknn_intuition._fast import flat_views, tiled_buffer, tiled_copy
+from sknn_intuition._layout import flat_views, tiled_buffer, tiled_copy
 from sknn_intuition._optimizers import OPTIMIZERS, AdamOptimizer, SGDOptimizer
 
 

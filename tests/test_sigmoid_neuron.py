@@ -125,7 +125,7 @@ def test_gradients_match_finite_differences(loss, output, n_classes, weighted):
     sw = np.random.default_rng(2).uniform(0.2, 2.0, size=len(y)) if weighted else None
     params = [est.coef_, est.intercept_]
     grads = [np.empty_like(p) for p in params]
-    loss_value, _ = est._sgd_loss_and_gradients(params, X, Y, sw, grads, {})
+    loss_value, _ = est._sgd_loss_and_gradients(params, X, Y, sw, grads, None)
     assert loss_value == pytest.approx(_objective(est, X, Y, sw), rel=1e-12)
     # the fused dense path, the plain layer's and the sparse one agree
     stack = est._sgd_stack(params)

@@ -8,7 +8,7 @@ import threading
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sknn_intuition._fast import one_blas_thread
+from sknn_intuition._layout import one_blas_thread
 
 
 def _blas_threads():
