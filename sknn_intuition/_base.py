@@ -9,6 +9,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._sgd import fit_mode
 from ._sklearn_private import _check_sample_weight
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -23,10 +24,8 @@ def validate_fit_data(
     ``warm_start``), X takes the dtype of the fitted parameters.
     """
     dtype = list(FLOAT_DTYPES)
-    params = getattr(est, "_sgd_parameters", None)
-    continued = not reset or getattr(est, "warm_start", False)
-    if continued and params is not None and hasattr(est, "n_iter_"):
-        dtype = params()[0].dtype
+    if fit_mode(est) != "fresh":
+        dtype = est._sgd_parameters()[0].dtype
     X, y = validate_data(
         est,
         X,
@@ -72,9 +71,8 @@ def check_classes(est, y, classes, *, partial):
     all, given as ``classes``; later calls check ``y`` against them.
     """
     check_classification_targets(y)
-    first = not hasattr(est, "classes_") or not partial or not hasattr(est, "n_iter_")
     if partial:
-        if first:
+        if fit_mode(est) == "fresh":
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit: "
@@ -182,10 +180,10 @@ def prepare_classification(est, X, y, sample_weight, classes, *, partial, negati
     X, y, sample_weight, Y
         The validated data, the weights (or None) and the encoded targets.
     """
-    first = not (partial and hasattr(est, "n_iter_"))
-    warm = first and hasattr(est, "n_iter_") and getattr(est, "warm_start", False)
+    mode = fit_mode(est)
+    warm = mode == "warm"
     fitted = (est.n_features_in_, est.classes_) if warm else None
-    X, y = validate_fit_data(est, X, y, reset=first, classifier=True)
+    X, y = validate_fit_data(est, X, y, reset=mode != "partial", classifier=True)
     y_idx = check_classes(est, y, classes, partial=partial)
     if warm:
         check_warm_start(est, X.shape[1], fitted[0], est.classes_, fitted[1])

@@ -144,24 +144,86 @@ class TrainerHooks(Protocol):
         """The stack of layers whose parameters (or gradients) are ``arrays``."""
 
 
-def transaction(method):
-    """Make ``fit``/``partial_fit`` a transaction.
+# ------------------------------------------------------------ training state
+# What a fit may change is every attribute of the estimator except its
+# constructor parameters and scikit-learn's callback settings: the fitted
+# attributes (names ending in "_"), a few private fitted facts (e.g. whether y
+# was 1-D), and the one training state, ``_training_state``: a dict holding
+# all a continued fit needs (optimizer state and seed under "sgd", the values
+# chosen for 'auto' settings under "auto", the towers' exact-solve sums under
+# "lstsq"). :func:`state_names` is the one definition the transaction, warm
+# starts and fresh fits read.
 
-    The estimator's state is saved before the call; if the call raises
-    anything (a bad input found late, divergence, KeyboardInterrupt), the
-    saved state is put back, so the estimator is exactly as it was: still
-    fitted with the model it had, or still unfitted.
+FIT_MODES = ("fresh", "warm", "partial")
+
+# Set by scikit-learn's configuration methods, not by fits: metadata routing
+# (set_fit_request, ...), set_output, and callbacks (any name with "callback").
+_CONFIGURATION = ("_metadata_request", "_sklearn_output_config")
+
+
+def state_names(est):
+    """The names of the attributes a fit may change (see above)."""
+    params = set(est._get_param_names())
+    return [
+        k
+        for k in vars(est)
+        if k not in params and k not in _CONFIGURATION and "callback" not in k
+    ]
+
+
+def training_state(est):
+    """The estimator's training state, a dict of plain values (made if absent)."""
+    return est.__dict__.setdefault("_training_state", {})
+
+
+def fit_mode(est):
+    """How the running call trains: 'fresh', 'warm' or 'partial'.
+
+    Decided once per call by :func:`transaction`, before anything changes:
+    ``partial_fit`` on a fitted estimator continues it ('partial'); ``fit``
+    with ``warm_start=True`` on a fitted estimator starts from its weights
+    ('warm'); anything else starts anew ('fresh').
     """
+    return est.__dict__["_fit_mode"]
+
+
+def _decide_mode(est, partial):
+    fitted = hasattr(est, "n_iter_")
+    if partial:
+        return "partial" if fitted else "fresh"
+    return "warm" if fitted and getattr(est, "warm_start", False) else "fresh"
+
+
+def transaction(method):
+    """Make ``fit``/``partial_fit`` a transaction, and decide its fit mode.
+
+    The estimator's state (:func:`state_names`) is saved before the call; if
+    the call raises anything (a bad input found late, divergence,
+    KeyboardInterrupt), the saved state is put back and anything new is
+    removed, so the estimator is exactly as it was: still fitted with the
+    model it had, or still unfitted. A fresh call starts from an estimator
+    with no state at all.
+    """
+    partial = method.__name__ == "partial_fit"
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        saved = {k: _snapshot(k, v) for k, v in vars(self).items()}
+        names = state_names(self)
+        saved = {k: copy.deepcopy(vars(self)[k]) for k in names}
+        mode = _decide_mode(self, partial)
+        if mode == "fresh":
+            for k in names:
+                delattr(self, k)
+        self._fit_mode = mode
         try:
             return method(self, *args, **kwargs)
         except BaseException:
-            vars(self).clear()
+            for k in state_names(self):
+                delattr(self, k)
             vars(self).update(saved)
             raise
+        finally:
+            vars(self).pop("_fit_mode", None)
 
     run._transaction = True
     return run
@@ -183,16 +245,6 @@ def _writeable(value):
         return [_writeable(v) for v in value]
     if isinstance(value, dict):
         return {k: _writeable(v) for k, v in value.items()}
-    return value
-
-
-def _snapshot(name, value):
-    # Fitted state is arrays and plain containers: copied, since training
-    # changes arrays in place. Anything else (constructor parameters) is
-    # kept as it is.
-    if name.endswith("_") or name in ("_sgd_state", "_auto_settings", "_y_1d"):
-        if isinstance(value, (np.ndarray, list, dict, tuple)):
-            return copy.deepcopy(value)
     return value
 
 
@@ -441,15 +493,15 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "partial_fit does not support early_stopping=True: it sees one batch "
                 "at a time, with no validation split; set early_stopping=False."
             )
-        fitted = hasattr(self, "n_iter_")
-        first = not fitted if partial else not (s.warm_start and fitted)
+        mode = fit_mode(self)
         seed_rs = check_random_state(s.random_state)
-        if first:
+        if mode == "fresh":
             self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
             self.n_iter_, self.t_, self.loss_curve_ = 0, 0, []
         else:
             self._own_arrays()
-        state = self.__dict__.get("_sgd_state") if partial else None
+        # A partial_fit continues the optimizer; fit starts it anew.
+        state = training_state(self).get("sgd") if mode == "partial" else None
         if state is None:
             state = {"seed": int(seed_rs.randint(np.iinfo(np.int32).max))}
         if sample_weight is not None:
@@ -462,7 +514,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             X, Y, sample_weight, validation = self._validation_split(
                 X, Y, sample_weight, y_score, state["seed"], s.validation_fraction
             )
-            if first or getattr(self, "validation_scores_", None) is None:
+            if mode == "fresh" or getattr(self, "validation_scores_", None) is None:
                 self.validation_scores_, self.validation_loss_curve_ = [], []
         # The targets one row per output in memory, as the output layer's batch
         # arrays (see _layout.Workspace).
@@ -603,7 +655,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
             self.best_validation_score_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
         self.loss_ = float(self.loss_curve_[-1])
-        self._sgd_state = run.state
+        training_state(self)["sgd"] = run.state
         if run.callbacks is not None:
             ctx, data = run.callbacks
             ctx.call_on_fit_task_end(estimator=self, reconstruction_attributes={}, **data)
@@ -655,7 +707,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 f"solver='lbfgs' needs a differentiable penalty ('l2' or None), got "
                 f"penalty={s.penalty!r}; use solver='sgd' for L1."
             )
-        if s.warm_start and hasattr(self, "n_iter_"):
+        if fit_mode(self) == "warm":
             self._own_arrays()
         else:
             seed_rs = check_random_state(s.random_state)
@@ -701,7 +753,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         self.loss_curve_ = curve  # the loss after each iteration
         self.validation_scores_ = self.validation_loss_curve_ = None
         self.best_validation_score_ = None
-        self._sgd_state = None
+        training_state(self).pop("sgd", None)
         return self
 
     def _own_arrays(self):
@@ -710,9 +762,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         A model loaded with ``joblib.load(..., mmap_mode='r')`` (which loky does
         by itself for large arrays) holds read-only memory maps.
         """
-        for name, value in list(vars(self).items()):
-            if name.endswith("_") or name.startswith("_sgd") or name.startswith("_lstsq"):
-                setattr(self, name, _writeable(value))
+        for name in state_names(self):
+            setattr(self, name, _writeable(getattr(self, name)))
 
     def _record_exact_pass(self, loss, n_samples, *, restart):
         """The loop's bookkeeping for a pass solved exactly instead (one "epoch").
@@ -830,8 +881,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         # A copy of the fitted state, from which the callbacks rebuild an
         # estimator that predicts as if training stopped now.
         return {
-            k: copy.deepcopy(v)
-            for k, v in vars(self).items()
+            k: copy.deepcopy(getattr(self, k))
+            for k in state_names(self)
             if k.endswith("_") and not k.startswith("_")
         }
 

@@ -511,9 +511,9 @@ def test_a_diverged_partial_fit_keeps_the_counters(cls):
         est.set_params(solver="sgd")
     kwargs = {"classes": np.unique(y)} if is_classifier(est) else {}
     est.partial_fit(X, y, **kwargs)
-    before = (est.n_iter_, est.t_, list(est.loss_curve_), est._sgd_state["seed"])
+    before = (est.n_iter_, est.t_, list(est.loss_curve_), est._training_state["sgd"]["seed"])
     assert "diverged" in _diverge(est, est.partial_fit, X, y)
-    assert (est.n_iter_, est.t_, est.loss_curve_, est._sgd_state["seed"]) == before
+    assert (est.n_iter_, est.t_, est.loss_curve_, est._training_state["sgd"]["seed"]) == before
 
 
 @pytest.mark.parametrize(

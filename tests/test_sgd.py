@@ -161,7 +161,7 @@ def test_adaptive_schedule_lowers_the_rate(data):
         learning_rate="adaptive", learning_rate_init=0.05, batch_size=8, max_iter=300,
         tol=1e-2, n_iter_no_change=2,
     ).fit(X, y)
-    assert est._sgd_state["optimizer"]["learning_rate"] < 0.05
+    assert est._training_state["sgd"]["optimizer"]["learning_rate"] < 0.05
     assert est.n_iter_ < 300
 
 

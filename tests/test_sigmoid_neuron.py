@@ -412,8 +412,8 @@ def test_explicit_settings_are_used_and_adam_works():
     est = SigmoidNeuronClassifier(
         learning_rate_init=0.05, average=False, momentum=0.0, max_iter=5, tol=None
     ).fit(X, y)
-    assert est._sgd_state["optimizer"]["learning_rate"] == 0.05
-    assert "standard" not in est._sgd_state  # no averaging
+    assert est._training_state["sgd"]["optimizer"]["learning_rate"] == 0.05
+    assert "standard" not in est._training_state["sgd"]  # no averaging
     adam = SigmoidNeuronClassifier(
         solver="adam", loss="log_loss", learning_rate_init=0.1, max_iter=300, tol=None
     ).fit(X, y)
