@@ -13,7 +13,8 @@ decides is only *where* that step reads and writes:
   ``out=``; the output layer's are kept one row per output neuron in memory
   (Fortran order), so that the loss's sums over the outputs of each sample run
   along contiguous memory.
-* **Gathering rows** of a mini-batch (:func:`gather_rows`).
+* **Gathering rows** of a mini-batch (:func:`gather_rows`), also from arrays
+  whose memory is not aligned.
 * **BLAS threads** for small products (:func:`blas_threads_for`).
 """
 
@@ -157,25 +158,15 @@ def gather_rows(A, rows):
     ``ndarray.take`` is the fastest gather for an aligned array, but runs
     element by element (hundreds of times slower) on one whose memory is not
     aligned to its item size, as arrays received over a network often are;
-    fancy indexing copies those fast. A Fortran-ordered 2-D array (targets
-    kept one row per output, as the workspace's output layer) is gathered
-    along its rows in memory and stays Fortran-ordered.
+    fancy indexing copies those fast.
     """
     if A is None:
         return None
     if isinstance(rows, slice) or sparse.issparse(A):
         return A[rows]
-    if A.ndim == 2 and A.shape[1] > 1 and A.flags.f_contiguous and not A.flags.c_contiguous:
-        return _gather_columns(A.T, rows).T
     if not A.flags.aligned:
         return A[rows]
     return A.take(rows, axis=0)
-
-
-def _gather_columns(At, rows):
-    if not At.flags.aligned:
-        return At[:, rows]
-    return At.take(rows, axis=1)
 
 
 # ---------------------------------------------------------------- BLAS threads

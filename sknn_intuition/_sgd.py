@@ -516,9 +516,6 @@ class SGDTrainerMixin(CallbackSupportMixin):
             )
             if mode == "fresh" or getattr(self, "validation_scores_", None) is None:
                 self.validation_scores_, self.validation_loss_curve_ = [], []
-        # The targets one row per output in memory, as the output layer's batch
-        # arrays (see _layout.Workspace).
-        Y = np.asfortranarray(Y)
         pub = self._sgd_parameters()
         work = pub
         if s.average:
@@ -571,6 +568,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
         total = monitored = 0.0
         for rows in iter_batches(n, run.batch_size, s.shuffle, rng):
             X_b, Y_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.Y, run.sw))
+            # The targets one row per output in memory, as the output layer's
+            # batch array (_layout.Workspace): gathered by rows, then turned.
+            Y_b = np.asfortranarray(Y_b)
             loss, watched = self._sgd_loss_and_gradients(
                 run.work, X_b, Y_b, sw_b, run.grads, run.workspace
             )
