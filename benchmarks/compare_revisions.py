@@ -32,6 +32,11 @@ Workloads, all float64 unless said otherwise:
     over the same batches and epochs, best of two passes, as there) runs third
     in each round; ``new_floor_frac`` / ``old_floor_frac`` are the medians over
     the rounds of the floor's time over each fit's. Score: train R².
+(a') Small networks, where per-call costs weigh most: X 20 000 x 50 standard
+    normal, y = tanh(X[:, :5] @ w); FeedForwardRegressor(solver='sgd',
+    batch_size=200, max_iter=3, tol=None, random_state=0) with
+    hidden_layer_sizes=(64, 64), activation='tanh', and with (16,),
+    activation='sigmoid'. Score: train R².
 (b) The data of ``bench_perceptron.py`` / ``bench_sigmoid_neuron.py``:
     make_classification(120 000 samples, 50 features, 20 informative,
     random_state=0), 2-class and 3-class, trained on the first 100 000, scored
@@ -222,6 +227,36 @@ def feedforward_rows(new, old, repeats):
     return rows
 
 
+SMALL_NETWORKS = (((64, 64), "tanh"), ((16,), "sigmoid"))
+
+
+def small_network_rows(new, old, repeats):
+    """(a') Small tanh and sigmoid networks, 20 000 x 50, batches of 200."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20_000, 50))
+    y = np.tanh(X[:, :5] @ (rng.standard_normal(5) / np.sqrt(5)))
+    rows = []
+    for hidden, activation in SMALL_NETWORKS:
+        params = dict(hidden_layer_sizes=hidden, activation=activation, solver="sgd",
+                      batch_size=200, max_iter=3, tol=None, random_state=0)
+        res = paired(
+            lambda p=params: new.FeedForwardRegressor(**p).fit(X, y),
+            lambda p=params: old.FeedForwardRegressor(**p).fit(X, y),
+            repeats,
+        )
+        row = _row(
+            f"regression 20000x50 {hidden} {activation} b200 3ep",
+            "FeedForwardRegressor(sgd)",
+            res,
+            res["ours_model"].score(X, y),
+            res["theirs_model"].score(X, y),
+            "train R2",
+        )
+        rows.append(row)
+        print_progress(row)
+    return rows
+
+
 def linear_rows(new, old, repeats):
     """(b) PerceptronClassifier() and SigmoidNeuronClassifier(loss='log_loss'), with a peer."""
     from sklearn.datasets import make_classification
@@ -327,6 +362,7 @@ def run(old_root, repeats):
         print(f"old: {pathlib.Path(old_root) / PACKAGE} (as {OLD_NAME})")
         return [
             *feedforward_rows(new, old, repeats),
+            *small_network_rows(new, old, repeats),
             *linear_rows(new, old, repeats),
             *tower_rows(new, old, repeats),
         ]
