@@ -23,6 +23,7 @@ estimator exactly as it was before the call.
 
 import copy
 import functools
+import inspect
 import math
 import time
 import warnings
@@ -397,6 +398,14 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def __init_subclass__(cls, **kwargs):
         # Every fit and partial_fit an estimator defines is a transaction.
         super().__init_subclass__(**kwargs)
+        # A trainer parameter the estimator takes is constrained as the
+        # trainer declares it, unless the estimator says otherwise.
+        if "__init__" in cls.__dict__ and "_parameter_constraints" in cls.__dict__:
+            names = inspect.signature(cls.__init__).parameters
+            cls._parameter_constraints = {
+                **{k: TRAINER_CONSTRAINTS[k] for k in names if k in TRAINER_CONSTRAINTS},
+                **cls.__dict__["_parameter_constraints"],
+            }
         for name in ("fit", "partial_fit"):
             method = cls.__dict__.get(name)
             if hasattr(method, "fn") and hasattr(method, "check"):  # an available_if
