@@ -3,7 +3,8 @@
 Layers of neurons, each computing ``g(b + w·input)``; random weights at the
 start, then stochastic gradient descent on a loss, with the gradients from
 backpropagation. The layer stack lives in :mod:`._network`, the training loop
-in :mod:`._sgd`; this module says which loss sits on which output.
+in :mod:`._sgd`, the output layer's predictions in :mod:`._heads`; this module
+says which loss sits on which output.
 """
 
 from numbers import Integral, Real
@@ -15,12 +16,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fast
-from ._activations import ACTIVATIONS, ALIASES, HIDDEN_ACTIVATIONS
+from ._activations import ALIASES, HIDDEN_ACTIVATIONS
 from ._base import (
     prepare_classification,
     validate_fit_data,
     validate_sample_weight,
 )
+from ._heads import head
 from ._network import INITS, Stack, forward, init_parameters, layer_units
 from ._optimizers import OPTIMIZERS
 from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, SGDTrainerMixin, _stochastic_solver
@@ -142,6 +144,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
             arrays[0::2], arrays[1::2], self.activations_, self.out_activation_, self._loss_name()
         )
 
+    def _head(self):
+        """The output layer's head, looked up from the loss and ``out_activation_``."""
+        return head(self._loss_name(), self.out_activation_)
+
     # ----------------------------------------------------------------- fit
     def _check_continued(self, X, partial):
         """Check that a continued fit (partial_fit, warm_start) matches the network."""
@@ -177,17 +183,13 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return layer_units(n_features, self._hidden_sizes(), n_outputs)
 
     # ---------------------------------------------------------- inspection
-    def _predict_layers(self, X):
-        """Every layer's output for X: the hidden activations, then ``g_L(Z_L)``."""
+    def _forward(self, X):
+        """Every layer's output for X: the hidden activations, then ``Z_L``."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
-        stack = self._sgd_stack(self._sgd_parameters())
-        outputs = forward(stack, X)
-        Z = outputs[-1]
-        ACTIVATIONS[self.out_activation_](Z, out=Z)
-        return outputs
+        return forward(self._sgd_stack(self._sgd_parameters()), X)
 
     def hidden_activations(self, X, layer=None):
         """Return the outputs ``g(b + w·input)`` of the hidden neurons for X.
@@ -218,7 +220,7 @@ class _FeedForwardMixin(SGDTrainerMixin):
                     f"layer={layer} is out of range: the network has {n_hidden} "
                     "hidden layers."
                 )
-        hidden = self._predict_layers(X)[:-1]
+        hidden = self._forward(X)[:-1]
         return hidden if layer is None else hidden[layer]
 
     def __sklearn_tags__(self):
@@ -564,7 +566,8 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_targets)
             The predictions (one column per target when fitted on 2-D y).
         """
-        P = self._predict_layers(X)[-1]
+        Z = self._forward(X)[-1]  # checks that the network is fitted
+        P = self._head().activation(Z, out=Z)  # z, or e^z for loss='poisson'
         return P.ravel() if P.shape[1] == 1 else P
 
     def __sklearn_tags__(self):
@@ -865,7 +868,8 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         self.classes_ = np.arange(Y.shape[1])
         self._multilabel = True
         sw = validate_sample_weight(sample_weight, X)
-        return X, Y, sw, Y.astype(X.dtype)
+        coding = head(self.loss, "sigmoid")  # each label's own sigmoid
+        return X, Y, sw, np.where(Y > 0, coding.positive, coding.negative).astype(X.dtype)
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
@@ -874,8 +878,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         else:
             if continued and self._multilabel:
                 raise ValueError("The network was fitted on multilabel targets; y is not.")
+            # The labels' coding is the sigmoid head's (the softmax's is the
+            # same); which of the two this fit uses depends on the classes.
+            negative = head(self.loss, "sigmoid").negative
             X, y, sw, Y = prepare_classification(
-                self, X, y, sample_weight, classes, partial=partial, negative=0
+                self, X, y, sample_weight, classes, partial=partial, negative=negative
             )
             self._multilabel = False
         self._check_continued(X, partial)  # (the classes: checked by the front end)
@@ -942,26 +949,18 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes)
+        ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
             Rows sum to one. With two classes, ``[1 - p, p]`` for the single
             neuron's output ``p``; with 'squared_error' and more classes, the
-            sigmoid outputs divided by their sum.
+            sigmoid outputs divided by their sum (computed in log space, so
+            that it holds when every output rounds to 0); for multilabel
+            targets, each label's own ``σ(z)``.
         """
-        P = self._predict_layers(X)[-1]
-        if self._multilabel:
-            return P  # each label's own probability
-        if P.shape[1] == 1:
-            return np.hstack([1 - P, P])
-        if self.out_activation_ == "sigmoid":
-            total = P.sum(axis=1, keepdims=True)
-            empty = total[:, 0] <= 0
-            P[empty] = 1.0
-            total[empty] = P.shape[1]
-            P /= total
-        return P
+        Z = self._forward(X)[-1]  # checks that the network is fitted
+        return self._head().predict_proba(Z, self._multilabel)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
 
         Parameters
         ----------
@@ -971,11 +970,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
-            The log-probabilities (``-inf`` where a probability is 0).
+            The log-probabilities, computed from the output layer's ``z`` in
+            log space: finite even where a probability rounds to 0.
         """
-        P = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(P, out=P)
+        Z = self._forward(X)[-1]
+        return self._head().predict_log_proba(Z, self._multilabel)
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -987,16 +986,15 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
             The class whose output neuron is largest (with two classes,
-            ``classes_[1]`` where the neuron's output is above 0.5).
+            ``classes_[1]`` where the neuron's ``z`` is above 0, i.e. its
+            output above 0.5); for multilabel targets, the indicator matrix
+            of the labels whose neuron's ``z`` is above 0.
         """
-        P = self._predict_layers(X)[-1]
-        if self._multilabel:
-            return (P > 0.5).astype(int)  # the indicator matrix
-        if P.shape[1] == 1:
-            return self.classes_[(P[:, 0] > 0.5).astype(np.intp)]
-        return self.classes_[np.argmax(P, axis=1)]
+        Z = self._forward(X)[-1]
+        decision = self._head().decision(Z, self._multilabel)
+        return decision if self._multilabel else self.classes_[decision]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
