@@ -18,7 +18,7 @@ log-loss absorbs, and ``exp``, whose slope the Poisson loss absorbs (see
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit, logsumexp
 
 
 def identity(Z, out=None):
@@ -120,3 +120,60 @@ HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
 # Other names for the same functions: scikit-learn calls the sigmoid
 # 'logistic', so that parameter grids written for its MLP work unchanged.
 ALIASES = {"logistic": "sigmoid"}
+
+
+# The output layer read in log space, and the output activations' inverses.
+# Probabilities that round to 0 (σ(-800) is below the smallest double) keep
+# their exact logarithms here, and the bias a model starts from is the inverse
+# of its output activation at the mean target.
+
+
+def log_sigmoid(Z, out=None):
+    """log σ(z) = -log(1 + e^{-z}), exact in both tails (scipy's log_expit)."""
+    return log_expit(Z) if out is None else log_expit(Z, out=out)
+
+
+def log_softmax(Z, out=None):
+    """Row-wise log of the softmax: ``z_k - log Σ_j e^{z_j}``.
+
+    Written ``u_k - log Σ_j e^{u_j}`` with ``u = z - max_j z_j``: the shift
+    changes nothing in the result, keeps ``exp`` in range, and is exact for
+    the largest ``z`` (``u = 0``), so that the logarithm of a probability
+    near 1 keeps its digits however large ``|z|`` is.
+    """
+    out = np.array(Z, copy=True) if out is None else identity(Z, out=out)
+    out -= out.max(axis=1, keepdims=True)
+    out -= logsumexp(out, axis=1, keepdims=True)
+    return out
+
+
+def logit(P):
+    """σ⁻¹(p) = log(p / (1 - p)), the log-odds, for p in (0, 1)."""
+    return np.log(P) - np.log1p(-P)
+
+
+def centred_log(P):
+    """A softmax's inverse: ``z_k = log p_k - mean_j log p_j`` (along the last axis).
+
+    The softmax forgets a shift common to all the ``z_k``; this is the
+    ``z`` that sums to zero.
+    """
+    L = np.log(P)
+    L -= L.mean(axis=-1, keepdims=True)
+    return L
+
+
+# log g(z) of the outputs that are probabilities.
+LOG_ACTIVATIONS = {
+    "sigmoid": log_sigmoid,
+    "softmax": log_softmax,
+}
+
+# g⁻¹ of each output activation that has one (the step has none): the z at
+# which the output is a given value.
+INVERSE_ACTIVATIONS = {
+    "identity": identity,
+    "sigmoid": logit,
+    "softmax": centred_log,
+    "exp": np.log,
+}

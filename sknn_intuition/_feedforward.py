@@ -3,7 +3,8 @@
 Layers of neurons, each computing ``g(b + w·input)``; random weights at the
 start, then stochastic gradient descent on a loss, with the gradients from
 backpropagation. The layer stack lives in :mod:`._network`, the training loop
-in :mod:`._sgd`; this module says which loss sits on which output.
+in :mod:`._sgd`, the output layer's predictions in :mod:`._heads`; this module
+says which loss sits on which output.
 """
 
 from numbers import Integral, Real
@@ -15,12 +16,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _layout
-from ._activations import ACTIVATIONS, ALIASES, HIDDEN_ACTIVATIONS
+from ._activations import ALIASES, HIDDEN_ACTIVATIONS
 from ._base import (
     prepare_classification,
     validate_fit_data,
     validate_sample_weight,
 )
+from ._heads import head
 from ._network import INITS, Stack, forward, init_parameters, layer_units
 from ._optimizers import OPTIMIZERS
 from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, SGDTrainerMixin, _stochastic_solver
@@ -141,6 +143,10 @@ class _FeedForwardMixin(SGDTrainerMixin):
             arrays[0::2], arrays[1::2], self.activations_, self.out_activation_, self._loss_name()
         )
 
+    def _head(self):
+        """The output layer's head, looked up from the loss and ``out_activation_``."""
+        return head(self._loss_name(), self.out_activation_)
+
     # ----------------------------------------------------------------- fit
     def _check_continued(self, X, partial):
         """Check that a continued fit (partial_fit, warm_start) matches the network."""
@@ -176,17 +182,13 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return layer_units(n_features, self._hidden_sizes(), n_outputs)
 
     # ---------------------------------------------------------- inspection
-    def _predict_layers(self, X):
-        """Every layer's output for X: the hidden activations, then ``g_L(Z_L)``."""
+    def _forward(self, X):
+        """Every layer's output for X: the hidden activations, then ``Z_L``."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
-        stack = self._sgd_stack(self._sgd_parameters())
-        outputs = forward(stack, X)
-        Z = outputs[-1]
-        ACTIVATIONS[self.out_activation_](Z, out=Z)
-        return outputs
+        return forward(self._sgd_stack(self._sgd_parameters()), X)
 
     def hidden_activations(self, X, layer=None):
         """Return the outputs ``g(b + w·input)`` of the hidden neurons for X.
@@ -217,7 +219,7 @@ class _FeedForwardMixin(SGDTrainerMixin):
                     f"layer={layer} is out of range: the network has {n_hidden} "
                     "hidden layers."
                 )
-        hidden = self._predict_layers(X)[:-1]
+        hidden = self._forward(X)[:-1]
         return hidden if layer is None else hidden[layer]
 
     def __sklearn_tags__(self):
@@ -226,13 +228,25 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return tags
 
 
+class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
+    """A feed-forward network trained on the mean squared error.
 
-_SHARED_PARAMS_DOC = """
+    Layers of neurons, each computing ``g(b + w·input)``: an input layer (one
+    unit per feature), the hidden layers of ``hidden_layer_sizes``, and one
+    output neuron per target with the identity as ``g``. Starting from random
+    weights, gradient descent (Adam by default; ``solver='sgd', momentum=0``
+    is the plain stochastic gradient descent of the explanation) lowers the
+    mean squared error ``(1/N) Σ_i (y_i - ŷ_i)²`` (with several targets,
+    averaged over them too), the gradients coming from backpropagation. With
+    enough hidden neurons the network approximates any continuous function
+    (the universal approximation theorem).
+
+    Parameters
+    ----------
     hidden_layer_sizes : array-like of int, default=(100,)
         Number of neurons of each hidden layer, input side first; ``()``
         gives a network with no hidden layer (a linear model).
-    activation : {'relu', 'sigmoid', 'tanh', 'identity'} or list of them, \
-default='relu'
+    activation : {'relu', 'sigmoid', 'tanh', 'identity'} or list of them, default='relu'
         The function ``g`` of the hidden neurons: one name for every hidden
         layer, or a list with one name per hidden layer. 'sigmoid' gives the
         network of the classic explanation; 'relu' (the default, as in
@@ -297,9 +311,14 @@ default='relu'
         Epochs without improvement tolerated before stopping.
     max_fun : int, default=15000
         With ``solver='lbfgs'``, the largest number of evaluations of the loss
-        and its gradient (``max_iter`` bounds the iterations)."""
+        and its gradient (``max_iter`` bounds the iterations).
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The mean squared error of the explanation (identity output), or half
+        the Poisson deviance ``y log(y / μ) - y + μ`` of an exponential output
+        ``μ = e^z``, for counts and rates (scikit-learn's ``loss='poisson'``).
 
-_SHARED_ATTRS_DOC = """
+    Attributes
+    ----------
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(units_l, units_{l+1})`` holds the weights
         from layer ``l`` to layer ``l + 1`` (layer 0 is the input).
@@ -309,7 +328,8 @@ _SHARED_ATTRS_DOC = """
     activations_ : list of str
         The activation of each hidden layer.
     out_activation_ : str
-        The activation of the output layer.
+        The activation of the output layer: 'identity', or 'exp' with
+        ``loss='poisson'``.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -333,9 +353,19 @@ _SHARED_ATTRS_DOC = """
     n_iter_ : int
         Number of epochs run.
     t_ : int
-        Number of training samples seen (epochs times samples)."""
+        Number of training samples seen (epochs times samples).
 
-_NOTES_DOC = """
+    See Also
+    --------
+    FeedForwardClassifier : The same network with one output neuron per class.
+    sklearn.neural_network.MLPRegressor : scikit-learn's network.
+
+    Notes
+    -----
+    The loss is the mean squared error of the explanation, without the ½
+    that scikit-learn's MLP puts in front: our gradients are twice its, so
+    its step with ``learning_rate_init=2 * lr`` is our step with ``lr``.
+
     Every layer computes, for a batch ``A_0 = X`` of samples,
     ``A_l = g_l(A_{l-1} W_l + b_l)``. Backpropagation sends the error at the
     output, ``D_L = ∂L/∂Z_L``, back through the layers:
@@ -361,8 +391,9 @@ _NOTES_DOC = """
     (regression) or to the log-loss: its ``alpha`` acts per sample and
     shrinks with the batch. Our ``alpha`` equals scikit-learn's
     ``2 alpha / batch_size`` for regression on one target and
-    ``alpha / batch_size`` for classification. Weights start uniform at random with Glorot's scale
-    (or He's for relu layers, see ``init``), biases at zero.
+    ``alpha / batch_size`` for classification. Weights start uniform at
+    random with Glorot's scale (or He's for relu layers, see ``init``),
+    biases at zero.
 
     Speed: each batch's activations and errors live in arrays allocated once
     per fit and reused (``np.dot(..., out=...)``, activations in place), the
@@ -371,44 +402,7 @@ _NOTES_DOC = """
     step is a few operations on the whole network. A fit's time is close to
     that of its matrix products alone. Networks whose largest product per
     batch is small (under 4 million multiply-adds) train on one BLAS
-    thread, where threads cost more than they save."""
-
-
-class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
-    """A feed-forward network trained on the mean squared error.
-
-    Layers of neurons, each computing ``g(b + w·input)``: an input layer (one
-    unit per feature), the hidden layers of ``hidden_layer_sizes``, and one
-    output neuron per target with the identity as ``g``. Starting from random
-    weights, gradient descent (Adam by default; ``solver='sgd', momentum=0``
-    is the plain stochastic gradient descent of the explanation) lowers the
-    mean squared error ``(1/N) Σ_i (y_i - ŷ_i)²`` (with several targets,
-    averaged over them too),
-    the gradients coming from backpropagation. With enough hidden neurons the
-    network approximates any continuous function (the universal approximation
-    theorem).
-
-    Parameters
-    ----------%s
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        The mean squared error of the explanation (identity output), or half
-        the Poisson deviance ``y log(y / μ) - y + μ`` of an exponential output
-        ``μ = e^z``, for counts and rates (scikit-learn's ``loss='poisson'``).
-
-    Attributes
-    ----------%s
-
-    See Also
-    --------
-    FeedForwardClassifier : The same network with one output neuron per class.
-    sklearn.neural_network.MLPRegressor : scikit-learn's network.
-
-    Notes
-    -----
-    The loss is the mean squared error of the explanation, without the ½
-    that scikit-learn's MLP puts in front: our gradients are twice its, so
-    its step with ``learning_rate_init=2 * lr`` is our step with ``lr``.
-%s
+    thread, where threads cost more than they save.
 
     Examples
     --------
@@ -571,7 +565,8 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_targets)
             The predictions (one column per target when fitted on 2-D y).
         """
-        P = self._predict_layers(X)[-1]
+        Z = self._forward(X)[-1]  # checks that the network is fitted
+        P = self._head().activation(Z, out=Z)  # z, or e^z for loss='poisson'
         return P.ravel() if P.shape[1] == 1 else P
 
     def __sklearn_tags__(self):
@@ -579,12 +574,6 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-
-FeedForwardRegressor.__doc__ = FeedForwardRegressor.__doc__ % (
-    _SHARED_PARAMS_DOC,
-    _SHARED_ATTRS_DOC,
-    _NOTES_DOC,
-)
 
 
 class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
@@ -597,7 +586,76 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     the classic explanation.
 
     Parameters
-    ----------%s
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Number of neurons of each hidden layer, input side first; ``()``
+        gives a network with no hidden layer (a linear model).
+    activation : {'relu', 'sigmoid', 'tanh', 'identity'} or list of them, default='relu'
+        The function ``g`` of the hidden neurons: one name for every hidden
+        layer, or a list with one name per hidden layer. 'sigmoid' gives the
+        network of the classic explanation; 'relu' (the default, as in
+        scikit-learn) trains faster on most data.
+    init : {'glorot', 'he'}, default='glorot'
+        How the random starting weights are scaled: uniform on ``[-r, r]``
+        with Glorot's ``r = √(6 / (fan_in + fan_out))`` for every layer (as
+        scikit-learn's MLP), or with He's ``r = √(6 / fan_in)`` for relu
+        layers, twice the variance, which keeps the signal from shrinking
+        layer after layer in deep relu networks. Glorot's trained as well or
+        better on the shallow networks of our tests and benchmarks.
+    solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
+        The update rule: stochastic gradient descent (with ``momentum``),
+        Adam, or L-BFGS on the whole data at once (no mini-batches: often the
+        best choice on small data, as in scikit-learn's MLP).
+    alpha : float, default=0.0001
+        Strength of the L2 penalty: the objective is the mean loss plus
+        ``alpha * ½ Σ_l ‖W_l‖²`` (biases are not penalised). Unlike
+        scikit-learn's MLP, the penalty is not divided by the batch size; see
+        Notes.
+    batch_size : int or 'auto', default='auto'
+        Samples per gradient step; 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the step size (solver 'sgd' only): fixed;
+        ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples; or
+        divided by 5 each time the loss stops falling.
+    learning_rate_init : float, default=0.001
+        The step size.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Largest number of epochs (passes over the training data).
+    shuffle : bool, default=True
+        Shuffle the samples before each epoch (in contiguous runs of
+        ``batch_size // 16`` rows, so each batch mixes 16 random stretches).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+    tol : float or None, default=1e-4
+        Training stops when the loss (the validation loss with
+        ``early_stopping``) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` epochs in a row. None trains for ``max_iter``
+        epochs.
+    verbose : bool or int, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous weights instead of new random ones.
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (solver 'sgd').
+    early_stopping : bool, default=False
+        Set aside ``validation_fraction`` of the training data, stop when the
+        loss on it has not improved for ``n_iter_no_change`` epochs, and keep
+        the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training data used for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates.
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping.
+    max_fun : int, default=15000
+        With ``solver='lbfgs'``, the largest number of evaluations of the loss
+        and its gradient (``max_iter`` bounds the iterations).
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         'squared_error' is the explanation's network: sigmoid output neurons,
         one per class, trained on the mean squared error against 0/1
@@ -615,7 +673,43 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels.%s
+        The class labels (for multilabel targets, the label indices
+        ``0 .. n_labels - 1``).
+    coefs_ : list of ndarray
+        ``coefs_[l]`` of shape ``(units_l, units_{l+1})`` holds the weights
+        from layer ``l`` to layer ``l + 1`` (layer 0 is the input).
+    intercepts_ : list of ndarray
+        ``intercepts_[l]`` of shape ``(units_{l+1},)`` holds the biases of
+        layer ``l + 1``.
+    activations_ : list of str
+        The activation of each hidden layer.
+    out_activation_ : str
+        The activation of the output layer: 'softmax' with
+        ``loss='log_loss'`` and more than two classes, else 'sigmoid'.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output neurons.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+    loss_ : float
+        The loss of the last epoch (penalty included).
+    best_loss_ : float
+        The smallest training loss, or validation loss with early stopping.
+    loss_curve_ : list of float
+        The mean training loss of each epoch (penalty included).
+    validation_loss_curve_ : list of float
+        Validation loss after each epoch (None without ``early_stopping``).
+    validation_scores_ : list of float
+        Validation score after each epoch (None without ``early_stopping``).
+    best_validation_score_ : float
+        Best validation score (None without ``early_stopping``).
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen (epochs times samples).
 
     See Also
     --------
@@ -629,7 +723,44 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     sigmoid outputs by their sum (more than two classes). With 'log_loss' it
     is the cross-entropy ``-Σ_k y_ik log p_ik``, and the error at the output
     is ``D_L = (p - y) s_i / N``.
-%s
+
+    Every layer computes, for a batch ``A_0 = X`` of samples,
+    ``A_l = g_l(A_{l-1} W_l + b_l)``. Backpropagation sends the error at the
+    output, ``D_L = ∂L/∂Z_L``, back through the layers:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial W_l} = A_{l-1}^T D_l, \\qquad
+        \\frac{\\partial L}{\\partial b_l} = \\sum_i D_{l,i}, \\qquad
+        D_{l-1} = (D_l W_l^T) \\odot g_{l-1}'(Z_{l-1}).
+
+    The objective of a batch is the mean loss plus the L2 penalty,
+
+    .. math::
+
+        L = \\frac{1}{N} \\sum_i s_i\\, l_i + \\frac{\\alpha}{2} \\sum_l \\|W_l\\|^2,
+
+    with ``s_i`` the sample weights rescaled to mean 1. One plain SGD step
+    (``momentum=0``), in plain Python::
+
+        W_l -= learning_rate_init * (A[l-1].T @ D[l] + alpha * W_l)
+
+    scikit-learn's MLP instead adds ``alpha / (2 N_batch) ‖W‖²`` to ``½ MSE``
+    (regression) or to the log-loss: its ``alpha`` acts per sample and
+    shrinks with the batch. Our ``alpha`` equals scikit-learn's
+    ``2 alpha / batch_size`` for regression on one target and
+    ``alpha / batch_size`` for classification. Weights start uniform at
+    random with Glorot's scale (or He's for relu layers, see ``init``),
+    biases at zero.
+
+    Speed: each batch's activations and errors live in arrays allocated once
+    per fit and reused (``np.dot(..., out=...)``, activations in place), the
+    biases ride in the matrix products as the weights of a column of ones,
+    and the weights and biases are views of one flat buffer, so an optimizer
+    step is a few operations on the whole network. A fit's time is close to
+    that of its matrix products alone. Networks whose largest product per
+    batch is small (under 4 million multiply-adds) train on one BLAS
+    thread, where threads cost more than they save.
 
     Examples
     --------
@@ -736,7 +867,8 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         self.classes_ = np.arange(Y.shape[1])
         self._multilabel = True
         sw = validate_sample_weight(sample_weight, X)
-        return X, Y, sw, Y.astype(X.dtype)
+        coding = head(self.loss, "sigmoid")  # each label's own sigmoid
+        return X, Y, sw, np.where(Y > 0, coding.positive, coding.negative).astype(X.dtype)
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
         continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
@@ -745,8 +877,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         else:
             if continued and self._multilabel:
                 raise ValueError("The network was fitted on multilabel targets; y is not.")
+            # The labels' coding is the sigmoid head's (the softmax's is the
+            # same); which of the two this fit uses depends on the classes.
+            negative = head(self.loss, "sigmoid").negative
             X, y, sw, Y = prepare_classification(
-                self, X, y, sample_weight, classes, partial=partial, negative=0
+                self, X, y, sample_weight, classes, partial=partial, negative=negative
             )
             self._multilabel = False
         self._check_continued(X, partial)  # (the classes: checked by the front end)
@@ -813,26 +948,18 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes)
+        ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
             Rows sum to one. With two classes, ``[1 - p, p]`` for the single
             neuron's output ``p``; with 'squared_error' and more classes, the
-            sigmoid outputs divided by their sum.
+            sigmoid outputs divided by their sum (computed in log space, so
+            that it holds when every output rounds to 0); for multilabel
+            targets, each label's own ``σ(z)``.
         """
-        P = self._predict_layers(X)[-1]
-        if self._multilabel:
-            return P  # each label's own probability
-        if P.shape[1] == 1:
-            return np.hstack([1 - P, P])
-        if self.out_activation_ == "sigmoid":
-            total = P.sum(axis=1, keepdims=True)
-            empty = total[:, 0] <= 0
-            P[empty] = 1.0
-            total[empty] = P.shape[1]
-            P /= total
-        return P
+        Z = self._forward(X)[-1]  # checks that the network is fitted
+        return self._head().predict_proba(Z, self._multilabel)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
 
         Parameters
         ----------
@@ -842,11 +969,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
-            The log-probabilities (``-inf`` where a probability is 0).
+            The log-probabilities, computed from the output layer's ``z`` in
+            log space: finite even where a probability rounds to 0.
         """
-        P = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(P, out=P)
+        Z = self._forward(X)[-1]
+        return self._head().predict_log_proba(Z, self._multilabel)
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -858,25 +985,17 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
             The class whose output neuron is largest (with two classes,
-            ``classes_[1]`` where the neuron's output is above 0.5).
+            ``classes_[1]`` where the neuron's ``z`` is above 0, i.e. its
+            output above 0.5); for multilabel targets, the indicator matrix
+            of the labels whose neuron's ``z`` is above 0.
         """
-        P = self._predict_layers(X)[-1]
-        if self._multilabel:
-            return (P > 0.5).astype(int)  # the indicator matrix
-        if P.shape[1] == 1:
-            return self.classes_[(P[:, 0] > 0.5).astype(np.intp)]
-        return self.classes_[np.argmax(P, axis=1)]
+        Z = self._forward(X)[-1]
+        decision = self._head().decision(Z, self._multilabel)
+        return decision if self._multilabel else self.classes_[decision]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-FeedForwardClassifier.__doc__ = FeedForwardClassifier.__doc__ % (
-    _SHARED_PARAMS_DOC,
-    _SHARED_ATTRS_DOC,
-    _NOTES_DOC,
-)

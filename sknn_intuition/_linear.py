@@ -2,16 +2,18 @@
 
 The perceptron and the sigmoid neuron are both a stack with no hidden layer;
 they differ only in the output activation and the loss they minimise (their
-``_output`` and ``_loss``). The weights are kept as scikit-learn's linear
-models keep them, ``coef_`` of shape ``(n_outputs, n_features)``: the stack's
-weight matrix is its transpose, a view.
+``_output`` and ``_loss``), that is in their head (:mod:`._heads`), which
+turns ``z`` into classes and probabilities. The weights are kept as
+scikit-learn's linear models keep them, ``coef_`` of shape
+``(n_outputs, n_features)``: the stack's weight matrix is its transpose, a
+view.
 """
 
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._activations import step
+from ._heads import head
 from ._network import Stack, forward
 from ._sgd import SGDTrainerMixin
 
@@ -97,6 +99,10 @@ class LinearSGDMixin(SGDTrainerMixin):
         intercept = arrays[1] if len(arrays) > 1 else None
         return Stack([arrays[0].T], [intercept], [], self._output(), self._loss())
 
+    def _head(self):
+        """The output layer's head, looked up from the loss and output names."""
+        return head(self._loss(), self._output())
+
     # -------------------------------------------------------------- prediction
     def decision_function(self, X):
         """The weighted sum plus bias, ``z = w·x + b``, of each output neuron.
@@ -112,13 +118,17 @@ class LinearSGDMixin(SGDTrainerMixin):
             For two classes, the decision value of the single neuron (positive
             means ``classes_[1]``); otherwise one column per class.
         """
+        Z = self._output_values(X)
+        return Z.ravel() if Z.shape[1] == 1 else Z
+
+    def _output_values(self, X):
+        """``Z = X @ coef_.T + intercept_``, one column per output neuron."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
         )
         coef = self.coef_.toarray() if sparse.issparse(self.coef_) else self.coef_
-        Z = forward(self._sgd_stack([coef, self.intercept_]), X)[-1]
-        return Z.ravel() if Z.shape[1] == 1 else Z
+        return forward(self._sgd_stack([coef, self.intercept_]), X)[-1]
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -135,7 +145,5 @@ class LinearSGDMixin(SGDTrainerMixin):
             above zero and ``classes_[0]`` elsewhere; with more, the class whose
             neuron has the largest decision value.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return self.classes_[step(Z).astype(np.intp)]  # z > 0: the step
-        return self.classes_[np.argmax(Z, axis=1)]
+        Z = self._output_values(X)  # checks that the model is fitted
+        return self.classes_[self._head().decision(Z)]

@@ -252,7 +252,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
         X, y, sw, Y = prepare_classification(
-            self, X, y, sample_weight, classes, partial=partial, negative=-1
+            self, X, y, sample_weight, classes, partial=partial, negative=self._head().negative
         )
         return self._fit_from(X, Y, sw, y, partial, *init)
 

@@ -5,34 +5,20 @@ from numbers import Real
 
 import numpy as np
 from scipy import sparse
-from scipy.special import log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ._base import prepare_classification
+from ._heads import HEADS, head
 from ._layout import one_blas_thread
 from ._linear import LinearSGDMixin
-from ._losses import LOSSES
 from ._optimizers import OPTIMIZERS
 from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, _stochastic_solver
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # The losses a sigmoid output can be trained on (a softmax output, only on
-# the log-loss): from the package's one loss table.
-SIGMOID_LOSSES = sorted(loss for loss, output in LOSSES if output == "sigmoid")
-
-# Class frequencies are clipped this far from 0 and 1 for the start biases.
-_MIN_FREQ = 1e-6
-
-# The largest second derivative of each loss in z (the largest eigenvalue of
-# its Hessian in z), by output layer: σ(1 - σ) ≤ 1/4 for the log-loss of a
-# sigmoid; max over σ of 2σ²(1 - σ)(2 - 3σ) ≈ 0.154 for (σ - y)²;
-# diag(p) - p pᵀ ≤ ½ (Böhning's bound) for the log-loss of a softmax.
-CURVATURE = {
-    ("sigmoid", "squared_error"): 0.155,
-    ("sigmoid", "log_loss"): 0.25,
-    ("softmax", "log_loss"): 0.5,
-}
+# the log-loss): from the package's one table of output layers.
+SIGMOID_LOSSES = sorted(loss for loss, output in HEADS if output == "sigmoid")
 
 
 def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
@@ -452,7 +438,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         output = self.output
         if output == "auto":
             output = "softmax" if self.loss == "log_loss" else "sigmoid"
-        if output == "softmax" and (self.loss, "softmax") not in LOSSES:
+        if output == "softmax" and (self.loss, "softmax") not in HEADS:
             raise ValueError(
                 f"output='softmax' is trained on loss='log_loss' (the "
                 f"cross-entropy of the softmax), got loss={self.loss!r}; use "
@@ -500,7 +486,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             single = _max_row_norm2(X, sw, self.fit_intercept)
             noise = (n - B) / (B * max(n - 1, 1))
             smooth = (1 - noise) * full + noise * single / (1 - self.momentum)
-            curvature = CURVATURE[self.output_, self.loss] * smooth + self.alpha
+            curvature = self._head().curvature * smooth + self.alpha
         if not np.isfinite(curvature):
             raise ValueError(
                 "learning_rate_init='auto' cannot size a step for features on this "
@@ -518,8 +504,11 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
         first = not (partial and hasattr(self, "n_iter_"))
+        # The labels' coding is the sigmoid head's (the softmax's is the same);
+        # which of the two this fit uses depends on the classes found here.
+        negative = head(self.loss, "sigmoid").negative
         X, y, sw, Y = prepare_classification(
-            self, X, y, sample_weight, classes, partial=partial, negative=0
+            self, X, y, sample_weight, classes, partial=partial, negative=negative
         )
         self.output_ = self._output_layer()
         self._resolve_auto_settings(X, sw, first)
@@ -530,12 +519,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # where a squared error would have almost no gradient to climb out with.
         coef_init, intercept_init = init
         if intercept_init is None:
-            freq = Y.mean(axis=0) if sw is None else (sw @ Y) / sw.sum()
-            freq = np.clip(freq.astype(np.float64), _MIN_FREQ, 1 - _MIN_FREQ)
-            if self.output_ == "softmax":
-                intercept_init = np.log(freq) - np.log(freq).mean()
-            else:
-                intercept_init = np.log(freq) - np.log1p(-freq)
+            intercept_init = self._head().starting_bias(Y, sw)
         return self._fit_from(X, Y, sw, y, partial, coef_init, intercept_init)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -606,7 +590,8 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             ``e^{z_k} / Σ_j e^{z_j}`` or, with sigmoid outputs,
             ``σ(z_k) / Σ_j σ(z_j)`` (see Notes of the class).
         """
-        return np.exp(self.predict_log_proba(X))
+        Z = self._output_values(X)  # checks that the model is fitted
+        return self._head().predict_proba(Z)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed without underflow.
@@ -621,18 +606,8 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             ``log P(y = classes_[k] | x)``.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            # log σ(-z) and log σ(z), exact in the tails.
-            return np.column_stack([log_expit(-Z), log_expit(Z)])
-        if self.output_ == "softmax":
-            # z_k - log Σ_j e^{z_j}
-            Z -= logsumexp(Z, axis=1, keepdims=True)
-            return Z
-        # log σ(z_k) - log Σ_j σ(z_j)
-        L = log_expit(Z)
-        L -= logsumexp(L, axis=1, keepdims=True)
-        return L
+        Z = self._output_values(X)
+        return self._head().predict_log_proba(Z)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

