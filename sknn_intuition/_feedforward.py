@@ -25,7 +25,7 @@ from ._base import (
 from ._heads import head
 from ._network import INITS, Stack, forward, init_parameters, layer_units
 from ._optimizers import OPTIMIZERS
-from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, SGDTrainerMixin, _stochastic_solver
+from ._sgd import FULL_BATCH_SOLVERS, SGDTrainerMixin, _stochastic_solver, fit_mode
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 _SHARED_CONSTRAINTS = {
@@ -37,27 +37,6 @@ _SHARED_CONSTRAINTS = {
     "beta_1": [Interval(Real, 0, 1, closed="left")],
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
-    **{
-        k: TRAINER_CONSTRAINTS[k]
-        for k in (
-            "max_fun",
-            "alpha",
-            "batch_size",
-            "learning_rate",
-            "power_t",
-            "max_iter",
-            "shuffle",
-            "random_state",
-            "tol",
-            "verbose",
-            "warm_start",
-            "momentum",
-            "nesterovs_momentum",
-            "early_stopping",
-            "validation_fraction",
-            "n_iter_no_change",
-        )
-    },
 }
 
 
@@ -148,9 +127,9 @@ class _FeedForwardMixin(SGDTrainerMixin):
         return head(self._loss_name(), self.out_activation_)
 
     # ----------------------------------------------------------------- fit
-    def _check_continued(self, X, partial):
+    def _check_continued(self, X):
         """Check that a continued fit (partial_fit, warm_start) matches the network."""
-        if not hasattr(self, "n_iter_") or not (partial or self.warm_start):
+        if fit_mode(self) == "fresh":
             return
         n_in = self.coefs_[0].shape[0]
         if X.shape[1] != n_in:
@@ -174,7 +153,7 @@ class _FeedForwardMixin(SGDTrainerMixin):
             )
 
     def _run_trainer(self, X, Y, sw, y_score, partial):
-        if hasattr(self, "coefs_") and (partial or self.warm_start):
+        if fit_mode(self) != "fresh":
             self._tile_parameters()  # training continues from these arrays
         return self._sgd_fit(X, Y, sw, y_score, partial=partial)
 
@@ -490,14 +469,13 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _fit(self, X, y, sample_weight, *, partial):
-        first = not (partial and hasattr(self, "n_iter_"))
-        X, y = validate_fit_data(self, X, y, reset=first, classifier=False)
+        X, y = validate_fit_data(self, X, y, reset=fit_mode(self) != "partial", classifier=False)
         if self.loss == "poisson" and np.any(np.asarray(y) < 0):
             raise ValueError("loss='poisson' needs non-negative targets (counts, rates).")
-        self._check_continued(X, partial)
+        self._check_continued(X)
         sw = validate_sample_weight(sample_weight, X)
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
-        continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
+        continued = fit_mode(self) != "fresh"
         if continued and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[1]} targets, but the fitted network has "
@@ -853,11 +831,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         softmax = self.loss == "log_loss" and n_outputs > 1 and not self._multilabel
         return "softmax" if softmax else "sigmoid"
 
-    def _prepare_multilabel(self, X, Y, sample_weight, partial, continued):
+    def _prepare_multilabel(self, X, Y, sample_weight, continued):
         """Multilabel targets: one sigmoid output per label, answering yes or no."""
         if self.class_weight is not None:
             raise ValueError("class_weight is not supported for multilabel targets.")
-        X, Y = validate_fit_data(self, X, Y, reset=not (partial and continued), classifier=True,
+        X, Y = validate_fit_data(self, X, Y, reset=fit_mode(self) != "partial", classifier=True,
                                  multi_output=True)
         if continued and not (self._multilabel and len(self.classes_) == Y.shape[1]):
             raise ValueError(
@@ -871,9 +849,9 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         return X, Y, sw, np.where(Y > 0, coding.positive, coding.negative).astype(X.dtype)
 
     def _fit(self, X, y, sample_weight, classes, *, partial):
-        continued = hasattr(self, "n_iter_") and (partial or self.warm_start)
+        continued = fit_mode(self) != "fresh"
         if np.asarray(y).ndim == 2 and type_of_target(y) == "multilabel-indicator":
-            X, y, sw, Y = self._prepare_multilabel(X, y, sample_weight, partial, continued)
+            X, y, sw, Y = self._prepare_multilabel(X, y, sample_weight, continued)
         else:
             if continued and self._multilabel:
                 raise ValueError("The network was fitted on multilabel targets; y is not.")
@@ -884,7 +862,7 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
                 self, X, y, sample_weight, classes, partial=partial, negative=negative
             )
             self._multilabel = False
-        self._check_continued(X, partial)  # (the classes: checked by the front end)
+        self._check_continued(X)  # (the classes: checked by the front end)
         n_outputs = Y.shape[1]
         if continued and self._output_activation(n_outputs) != self.out_activation_:
             raise ValueError(

@@ -7,7 +7,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._base import prepare_classification
 from ._linear import LinearSGDMixin
-from ._sgd import TRAINER_CONSTRAINTS
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 
@@ -165,26 +164,6 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     _stratify_validation = True
 
     _parameter_constraints: dict = {
-        **{
-            k: TRAINER_CONSTRAINTS[k]
-            for k in (
-                "alpha",
-                "l1_ratio",
-                "max_iter",
-                "tol",
-                "shuffle",
-                "verbose",
-                "random_state",
-                "early_stopping",
-                "validation_fraction",
-                "n_iter_no_change",
-                "warm_start",
-                "batch_size",
-                "average",
-                "learning_rate",
-                "power_t",
-            )
-        },
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "fit_intercept": ["boolean"],
         "eta0": [Interval(Real, 0, None, closed="neither")],

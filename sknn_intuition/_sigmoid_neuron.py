@@ -13,7 +13,13 @@ from ._heads import HEADS, head
 from ._layout import one_blas_thread
 from ._linear import LinearSGDMixin
 from ._optimizers import OPTIMIZERS
-from ._sgd import FULL_BATCH_SOLVERS, TRAINER_CONSTRAINTS, _stochastic_solver
+from ._sgd import (
+    FULL_BATCH_SOLVERS,
+    TRAINER_CONSTRAINTS,
+    _stochastic_solver,
+    fit_mode,
+    training_state,
+)
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # The losses a sigmoid output can be trained on (a softmax output, only on
@@ -339,28 +345,6 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     _stratify_validation = True
 
     _parameter_constraints: dict = {
-        **{
-            k: TRAINER_CONSTRAINTS[k]
-            for k in (
-                "alpha",
-                "l1_ratio",
-                "max_iter",
-                "tol",
-                "shuffle",
-                "verbose",
-                "random_state",
-                "early_stopping",
-                "validation_fraction",
-                "n_iter_no_change",
-                "warm_start",
-                "batch_size",
-                "learning_rate",
-                "power_t",
-                "momentum",
-                "nesterovs_momentum",
-                "max_fun",
-            )
-        },
         "solver": [StrOptions({*OPTIMIZERS, *FULL_BATCH_SOLVERS})],
         "loss": [StrOptions(set(SIGMOID_LOSSES))],
         "output": [StrOptions({"auto", "softmax", "sigmoid"})],
@@ -449,7 +433,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     def _sgd_settings(self):
         settings = super()._sgd_settings()
         auto = {
-            name: self._auto_settings[name]
+            name: training_state(self)["auto"][name]
             for name in ("learning_rate_init", "average")
             if isinstance(getattr(settings, name), str)
         }
@@ -460,13 +444,13 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
 
         They are chosen on the data of ``fit`` or of the first ``partial_fit``.
         """
-        if not first and hasattr(self, "_auto_settings"):
+        if not first and "auto" in training_state(self):
             return
         n = X.shape[0]
         bs = self.batch_size
         batch = min(self._auto_batch_size if bs == "auto" else bs, n)
         # One batch per epoch is gradient descent: no noise to average out.
-        self._auto_settings = {
+        training_state(self)["auto"] = {
             "average": bool(batch < n),
             "learning_rate_init": self._auto_learning_rate(X, sw, batch),
         }
@@ -503,7 +487,7 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         return self.loss
 
     def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
-        first = not (partial and hasattr(self, "n_iter_"))
+        first = fit_mode(self) != "partial"
         # The labels' coding is the sigmoid head's (the softmax's is the same);
         # which of the two this fit uses depends on the classes found here.
         negative = head(self.loss, "sigmoid").negative

@@ -340,7 +340,7 @@ def test_the_automatic_step_reads_the_heads_curvature():
         lam = np.linalg.eigvalsh(A.T @ A / len(X)).max()
         expected = 1 / (head(loss, est.output_).curvature * lam + est.alpha)
         # A few power iterations approach λ_max from below: the step, from above.
-        step = est._auto_settings["learning_rate_init"]
+        step = est._training_state["auto"]["learning_rate_init"]
         assert expected <= step <= 1.01 * expected
 
 

@@ -261,7 +261,7 @@ def test_defaults_reach_the_optimum_with_minibatches():
     X = StandardScaler().fit_transform(X)
     n = len(y)
     ours = SigmoidNeuronClassifier(loss="log_loss").fit(X, y)
-    assert ours._auto_settings["average"] is True
+    assert ours._training_state["auto"]["average"] is True
     ref = LogisticRegression(C=1 / (ours.alpha * n)).fit(X, y)
 
     def objective(coef, intercept):
