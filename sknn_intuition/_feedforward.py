@@ -462,32 +462,6 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
 
-    def _loss_name(self):
-        return self.loss
-
-    def _output_activation(self, n_outputs):
-        return "exp" if self.loss == "poisson" else "identity"
-
-    def _fit(self, X, y, sample_weight, *, partial):
-        X, y = validate_fit_data(self, X, y, reset=fit_mode(self) != "partial", classifier=False)
-        if self.loss == "poisson" and np.any(np.asarray(y) < 0):
-            raise ValueError("loss='poisson' needs non-negative targets (counts, rates).")
-        self._check_continued(X)
-        sw = validate_sample_weight(sample_weight, X)
-        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
-        continued = fit_mode(self) != "fresh"
-        if continued and Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} targets, but the fitted network has "
-                f"{self.n_outputs_} outputs."
-            )
-        if continued and self._output_activation(Y.shape[1]) != self.out_activation_:
-            raise ValueError(
-                f"loss={self.loss!r} does not fit the trained output layer "
-                f"({self.out_activation_!r}); to change the loss, set warm_start=False."
-            )
-        return self._run_trainer(X, Y, sw, y, partial)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on its loss (by the chosen ``solver``).
@@ -546,6 +520,32 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
         Z = self._forward(X)[-1]  # checks that the network is fitted
         P = self._head().activation(Z, out=Z)  # z, or e^z for loss='poisson'
         return P.ravel() if P.shape[1] == 1 else P
+
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self, n_outputs):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _fit(self, X, y, sample_weight, *, partial):
+        X, y = validate_fit_data(self, X, y, reset=fit_mode(self) != "partial", classifier=False)
+        if self.loss == "poisson" and np.any(np.asarray(y) < 0):
+            raise ValueError("loss='poisson' needs non-negative targets (counts, rates).")
+        self._check_continued(X)
+        sw = validate_sample_weight(sample_weight, X)
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
+        continued = fit_mode(self) != "fresh"
+        if continued and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets, but the fitted network has "
+                f"{self.n_outputs_} outputs."
+            )
+        if continued and self._output_activation(Y.shape[1]) != self.out_activation_:
+            raise ValueError(
+                f"loss={self.loss!r} does not fit the trained output layer "
+                f"({self.out_activation_!r}); to change the loss, set warm_start=False."
+            )
+        return self._run_trainer(X, Y, sw, y, partial)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -821,6 +821,107 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
         self.loss = loss
         self.class_weight = class_weight
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on the chosen loss (by the chosen ``solver``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; an integer weight counts as that many
+            copies of the sample.
+
+        Returns
+        -------
+        self : FeedForwardClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, None, partial=False)
+
+    @available_if(_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of SGD over the given data, keeping the state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that may appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : FeedForwardClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, classes, partial=True)
+
+    def predict(self, X):
+        """Predict the class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The class whose output neuron is largest (with two classes,
+            ``classes_[1]`` where the neuron's ``z`` is above 0, i.e. its
+            output above 0.5); for multilabel targets, the indicator matrix
+            of the labels whose neuron's ``z`` is above 0.
+        """
+        Z = self._forward(X)[-1]
+        decision = self._head().decision(Z, self._multilabel)
+        return decision if self._multilabel else self.classes_[decision]
+
+    def predict_proba(self, X):
+        """Probability of each class, from the output neurons.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Rows sum to one. With two classes, ``[1 - p, p]`` for the single
+            neuron's output ``p``; with 'squared_error' and more classes, the
+            sigmoid outputs divided by their sum (computed in log space, so
+            that it holds when every output rounds to 0); for multilabel
+            targets, each label's own ``σ(z)``.
+        """
+        Z = self._forward(X)[-1]  # checks that the network is fitted
+        return self._head().predict_proba(Z, self._multilabel)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The log-probabilities, computed from the output layer's ``z`` in
+            log space: finite even where a probability rounds to 0.
+        """
+        Z = self._forward(X)[-1]
+        return self._head().predict_log_proba(Z, self._multilabel)
+
     _multilabel = False
 
     def _loss_name(self):
@@ -871,107 +972,6 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
                 "warm_start=False."
             )
         return self._run_trainer(X, Y, sw, y, partial)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Train the network on the chosen loss (by the chosen ``solver``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples; an integer weight counts as that many
-            copies of the sample.
-
-        Returns
-        -------
-        self : FeedForwardClassifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, None, partial=False)
-
-    @available_if(_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Run one epoch of SGD over the given data, keeping the state.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that may appear; required on the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        self : FeedForwardClassifier
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, classes, partial=True)
-
-    def predict_proba(self, X):
-        """Probability of each class, from the output neurons.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
-            Rows sum to one. With two classes, ``[1 - p, p]`` for the single
-            neuron's output ``p``; with 'squared_error' and more classes, the
-            sigmoid outputs divided by their sum (computed in log space, so
-            that it holds when every output rounds to 0); for multilabel
-            targets, each label's own ``σ(z)``.
-        """
-        Z = self._forward(X)[-1]  # checks that the network is fitted
-        return self._head().predict_proba(Z, self._multilabel)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed without underflow.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            The log-probabilities, computed from the output layer's ``z`` in
-            log space: finite even where a probability rounds to 0.
-        """
-        Z = self._forward(X)[-1]
-        return self._head().predict_log_proba(Z, self._multilabel)
-
-    def predict(self, X):
-        """Predict the class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_labels)
-            The class whose output neuron is largest (with two classes,
-            ``classes_[1]`` where the neuron's ``z`` is above 0, i.e. its
-            output above 0.5); for multilabel targets, the indicator matrix
-            of the labels whose neuron's ``z`` is above 0.
-        """
-        Z = self._forward(X)[-1]
-        decision = self._head().decision(Z, self._multilabel)
-        return decision if self._multilabel else self.classes_[decision]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -216,25 +216,6 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.power_t = power_t
 
-    def _output(self):
-        return "step"
-
-    def _loss(self):
-        return "perceptron"
-
-    def _sgd_watched(self, loss, D, Y):
-        # What tol watches: the fraction of neurons wrong or undecided (z = 0)
-        # in the batch, weighted, since the criterion itself grows with the
-        # weights. ∂L/∂z is -s_i y_i / N on a mistake and 0 elsewhere, so
-        # that fraction is Σ |∂L/∂z| / K.
-        return float(np.abs(D).sum()) / Y.shape[1]
-
-    def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
-        X, y, sw, Y = prepare_classification(
-            self, X, y, sample_weight, classes, partial=partial, negative=self._head().negative
-        )
-        return self._fit_from(X, Y, sw, y, partial, *init)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron by SGD on the perceptron criterion.
@@ -284,6 +265,25 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, classes, partial=True)
+
+    def _output(self):
+        return "step"
+
+    def _loss(self):
+        return "perceptron"
+
+    def _sgd_watched(self, loss, D, Y):
+        # What tol watches: the fraction of neurons wrong or undecided (z = 0)
+        # in the batch, weighted, since the criterion itself grows with the
+        # weights. ∂L/∂z is -s_i y_i / N on a mistake and 0 elsewhere, so
+        # that fraction is Σ |∂L/∂z| / K.
+        return float(np.abs(D).sum()) / Y.shape[1]
+
+    def _fit(self, X, y, sample_weight, classes, *, partial, init=(None, None)):
+        X, y, sw, Y = prepare_classification(
+            self, X, y, sample_weight, classes, partial=partial, negative=self._head().negative
+        )
+        return self._fit_from(X, Y, sw, y, partial, *init)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

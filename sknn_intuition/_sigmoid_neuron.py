@@ -27,49 +27,6 @@ from ._sklearn_private import Interval, StrOptions, _fit_context
 SIGMOID_LOSSES = sorted(loss for loss, output in HEADS if output == "sigmoid")
 
 
-def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
-    """Estimate ``λ_max(Aᵀ S A / Σ s)``, ``A = [X, 1]``, by power iteration.
-
-    ``S`` holds the sample weights. Runs on an evenly spaced subset of at most
-    ``max_rows`` rows; the estimate approaches ``λ_max`` from below and is
-    tight after a few iterations.
-    """
-    step = max(1, X.shape[0] // max_rows)
-    A = X[::step]
-    if not sparse.issparse(A):
-        A = np.ascontiguousarray(A)  # BLAS, not a strided loop, for A @ v
-    s = np.ones(A.shape[0]) if sw is None else np.asarray(sw[::step], dtype=float)
-    total = s.sum()
-    d = X.shape[1]
-    v = np.ones(d + fit_intercept)
-    lam = 0.0
-    for _ in range(n_iter):
-        Av = A @ v[:d]
-        if fit_intercept:
-            Av += v[-1]
-        Av *= s
-        w = np.empty_like(v)
-        w[:d] = A.T @ Av
-        if fit_intercept:
-            w[-1] = Av.sum()
-        w /= total
-        lam = float(np.linalg.norm(w))
-        if not lam > 0 or not np.isfinite(lam):
-            return lam
-        v = w / lam
-    return lam
-
-
-def _max_row_norm2(X, sw, fit_intercept):
-    if sparse.issparse(X):
-        sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    else:
-        sq = np.einsum("ij,ij->i", X, X)
-    if sw is not None:
-        sq = sq[sw > 0]
-    return float(sq.max()) + fit_intercept
-
-
 class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     """The sigmoid neuron: a perceptron whose step is smoothed into an S.
 
@@ -80,47 +37,30 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     slope at the centre is ``w / 4``), and the bias slides it along the axis
     (its centre, where the probability is 0.5, sits at ``x = -b / w``).
 
-    Labels are coded 0 and 1. The weights start at zero and the biases where
-    the best model that ignores ``x`` has them: at the log-odds of the class
-    frequencies (sigmoids), or at their logarithms (softmax).
-    With ``K > 2`` classes there is one neuron per class, computing
-    ``z_k = w_k·x + b_k``, and a sample goes to the class whose neuron has the
-    largest decision value. The ``output`` layer turns the ``z_k`` into
-    probabilities in one of two ways:
-
-    - ``'sigmoid'``: one sigmoid per class, trained together, neuron ``k`` on
-      "class ``k``" (1) against "any other" (0), the output layer of the
-      classic feed-forward network; the K outputs are divided by their sum.
-    - ``'softmax'``: ``e^{z_k} / Σ_j e^{z_j}``, the sigmoid generalised to K
-      classes (with two classes, the softmax of ``(0, z)`` is ``σ(z)``),
-      trained on the cross-entropy of the K-way answer: multinomial logistic
-      regression. Its probabilities sum to 1 by construction.
-
-    The weights are learnt by stochastic gradient descent (or Adam) on one of
-    two losses:
-
-    - ``'squared_error'`` (the default): the mean squared error between
-      ``σ(z)`` and the 0/1 label, the loss of the classic explanation, written
-      **without** a factor ½. Through a sigmoid it is *not* convex in ``w``:
-      it flattens out for badly wrong points (``σ'(z) → 0``), so they pull
-      little. That makes it robust to a few mislabelled samples, but it can
-      learn slowly from a poor start.
-    - ``'log_loss'``: the cross-entropy ``-y log σ(z) - (1 - y) log(1 - σ(z))``,
-      which is logistic regression. It *is* convex in ``w`` (its Hessian is
-      ``σ(1 - σ) x xᵀ``, positive semi-definite), so with an L2 penalty it
-      has a single optimum, which SGD approaches from any start; its gradient
-      ``σ(z) - y`` never vanishes on a wrong point, and its probabilities are
-      better calibrated. Pick it when the probabilities matter.
+    Labels are coded 0 and 1. With ``K > 2`` classes there is one neuron per
+    class and a sample goes to the class whose neuron has the largest
+    decision value; the ``output`` layer is one sigmoid per class (the classic
+    network's) or a softmax (multinomial logistic regression). The weights
+    start at zero and the biases at the log-odds of the class frequencies;
+    they are learnt by SGD, Adam or L-BFGS on the squared error of the
+    explanation (robust to a few mislabelled samples, but not convex) or on
+    the log-loss (convex: logistic regression, better calibrated
+    probabilities). The :ref:`user guide <sigmoid_neuron>` explains the S
+    curve, the two output layers and the two losses.
 
     Parameters
     ----------
     loss : {'squared_error', 'log_loss'}, default='squared_error'
-        The loss minimised, see above. With several classes and sigmoid
+        The loss minimised: the mean squared error between ``σ(z)`` and the
+        0/1 label (written without a factor ½), or the cross-entropy. With several classes and sigmoid
         outputs it is summed over the neurons (log-loss) or averaged over
         them (squared error); with a softmax output it is the cross-entropy
         ``-log p_y`` of the true class.
     output : {'auto', 'softmax', 'sigmoid'}, default='auto'
-        The output layer with more than two classes, see above. 'auto' is
+        The output layer with more than two classes: ``'sigmoid'``, one
+        sigmoid per class trained on "class k" against the rest (its outputs
+        divided by their sum for ``predict_proba``), or ``'softmax'``,
+        ``e^{z_k} / Σ_j e^{z_j}``. 'auto' is
         'softmax' for ``loss='log_loss'`` (the optimum of the one-vs-rest
         sigmoids is a worse fit of the K-way probabilities) and 'sigmoid' for
         ``loss='squared_error'``; 'softmax' needs ``loss='log_loss'``. With
@@ -413,6 +353,93 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the sigmoid neuron(s) by SGD on the chosen loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        coef_init : array-like of shape (n_outputs, n_features), default=None
+            The weights to start from (one row per output neuron: one for two
+            classes, else one per class); zeros if None.
+        intercept_init : array-like of shape (n_outputs,), default=None
+            The biases to start from; if None, the log-odds of the class
+            frequencies (see the class's description).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; an integer weight counts as that many
+            copies of the sample.
+
+        Returns
+        -------
+        self : SigmoidNeuronClassifier
+            The fitted estimator.
+        """
+        return self._fit(
+            X, y, sample_weight, None, partial=False, init=(coef_init, intercept_init)
+        )
+
+    @available_if(_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of SGD over the given data, keeping the state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that may appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : SigmoidNeuronClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, classes, partial=True)
+
+    def predict_proba(self, X):
+        """Probability of each class: the output layer's answer, normalised.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``. With two classes,
+            ``[1 - σ(z), σ(z)]``; with more, the softmax
+            ``e^{z_k} / Σ_j e^{z_j}`` or, with sigmoid outputs,
+            ``σ(z_k) / Σ_j σ(z_j)`` (see Notes of the class).
+        """
+        Z = self._output_values(X)  # checks that the model is fitted
+        return self._head().predict_proba(Z)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            ``log P(y = classes_[k] | x)``.
+        """
+        Z = self._output_values(X)
+        return self._head().predict_log_proba(Z)
+
     def _output_layer(self):
         """The output layer this fit uses: 'softmax' or 'sigmoid'.
 
@@ -506,94 +533,53 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
             intercept_init = self._head().starting_bias(Y, sw)
         return self._fit_from(X, Y, sw, y, partial, coef_init, intercept_init)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
-        """Fit the sigmoid neuron(s) by SGD on the chosen loss.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        coef_init : array-like of shape (n_outputs, n_features), default=None
-            The weights to start from (one row per output neuron: one for two
-            classes, else one per class); zeros if None.
-        intercept_init : array-like of shape (n_outputs,), default=None
-            The biases to start from; if None, the log-odds of the class
-            frequencies (see the class's description).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples; an integer weight counts as that many
-            copies of the sample.
-
-        Returns
-        -------
-        self : SigmoidNeuronClassifier
-            The fitted estimator.
-        """
-        return self._fit(
-            X, y, sample_weight, None, partial=False, init=(coef_init, intercept_init)
-        )
-
-    @available_if(_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Run one epoch of SGD over the given data, keeping the state.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that may appear; required on the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        self : SigmoidNeuronClassifier
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, classes, partial=True)
-
-    def predict_proba(self, X):
-        """Probability of each class: the output layer's answer, normalised.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Rows sum to 1; columns follow ``classes_``. With two classes,
-            ``[1 - σ(z), σ(z)]``; with more, the softmax
-            ``e^{z_k} / Σ_j e^{z_j}`` or, with sigmoid outputs,
-            ``σ(z_k) / Σ_j σ(z_j)`` (see Notes of the class).
-        """
-        Z = self._output_values(X)  # checks that the model is fitted
-        return self._head().predict_proba(Z)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed without underflow.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            ``log P(y = classes_[k] | x)``.
-        """
-        Z = self._output_values(X)
-        return self._head().predict_log_proba(Z)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# ------------------------------------------- the automatic step's curvature
+
+
+def _largest_eigenvalue(X, sw, fit_intercept, n_iter=15, max_rows=10_000):
+    """Estimate ``λ_max(Aᵀ S A / Σ s)``, ``A = [X, 1]``, by power iteration.
+
+    ``S`` holds the sample weights. Runs on an evenly spaced subset of at most
+    ``max_rows`` rows; the estimate approaches ``λ_max`` from below and is
+    tight after a few iterations.
+    """
+    step = max(1, X.shape[0] // max_rows)
+    A = X[::step]
+    if not sparse.issparse(A):
+        A = np.ascontiguousarray(A)  # BLAS, not a strided loop, for A @ v
+    s = np.ones(A.shape[0]) if sw is None else np.asarray(sw[::step], dtype=float)
+    total = s.sum()
+    d = X.shape[1]
+    v = np.ones(d + fit_intercept)
+    lam = 0.0
+    for _ in range(n_iter):
+        Av = A @ v[:d]
+        if fit_intercept:
+            Av += v[-1]
+        Av *= s
+        w = np.empty_like(v)
+        w[:d] = A.T @ Av
+        if fit_intercept:
+            w[-1] = Av.sum()
+        w /= total
+        lam = float(np.linalg.norm(w))
+        if not lam > 0 or not np.isfinite(lam):
+            return lam
+        v = w / lam
+    return lam
+
+
+def _max_row_norm2(X, sw, fit_intercept):
+    if sparse.issparse(X):
+        sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    else:
+        sq = np.einsum("ij,ij->i", X, X)
+    if sw is not None:
+        sq = sq[sw > 0]
+    return float(sq.max()) + fit_intercept
