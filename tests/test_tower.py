@@ -341,7 +341,7 @@ def test_many_more_towers_than_samples_solve_through_the_samples():
     X = rng.normal(size=(30, 500))  # 500 features x 10 towers = 5000 towers
     y = X[:, 0] - X[:, 1] ** 2
     est = TowerRegressor(n_towers=10, alpha=1e-3).fit(X, y)
-    assert est.n_towers_ == 5000 and not hasattr(est, "_lstsq_sums")
+    assert est.n_towers_ == 5000 and "lstsq" not in est._training_state
     # The objective is convex: its gradient vanishes at the solution.
     T = est.tower_activations(X)
     residual = T @ est.heights_[:, 0] + est.intercept_[0] - y
