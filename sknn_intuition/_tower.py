@@ -389,10 +389,12 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             The predictions.
         """
         X = self._check_X(X)
-        stack = self._stack(self._frozen_layers(), self._sgd_parameters())
+        layers = self._frozen_layers()
+        stack = self._stack(layers, self._sgd_parameters())
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self.heights_.dtype)
-        for rows in _row_blocks(X.shape[0], self.n_towers_):
-            out[rows] = _network.predict(stack, X[rows])
+        with _blas_threads(layers):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                out[rows] = _network.predict(stack, X[rows])
         return out.ravel() if self._y_1d else out
 
     def tower_activations(self, X):
@@ -423,8 +425,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         X = self._check_X(X)
         layers = self._frozen_layers()
         out = np.empty((X.shape[0], self.n_towers_), dtype=self.heights_.dtype)
-        for rows in _row_blocks(X.shape[0], self.n_towers_):
-            out[rows] = _towers(layers, X[rows])
+        with _blas_threads(layers):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                out[rows] = _towers(layers, X[rows])
         return out
 
     # --------------------------------------------------------------- fitting
@@ -545,9 +548,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             if sums is None:
                 sums = empty_sums(self.n_towers_, self.n_outputs_)
             layers = self._frozen_layers()
-            # The products of a block are small when the towers are few: BLAS
-            # threads would cost more than they save (see _layout).
-            with _layout.blas_threads_for(layers.units, _block_rows(self.n_towers_)):
+            # The largest product is the sums' T_bᵀ T_b, n_towers x n_towers.
+            gram = [self.n_towers_, self.n_towers_]
+            with _layout.blas_threads_for(gram, _block_rows(self.n_towers_)):
                 for rows in _row_blocks(X.shape[0], self.n_towers_):
                     w = None if sw is None else sw[rows]
                     add_block(sums, _towers(layers, X[rows]), Y[rows], w)
@@ -620,13 +623,37 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
 
 def _towers(layers, X):
-    """The towers' activations: the output of the frozen layers (the last hidden layer)."""
-    Z = _network.forward(Stack(*layers[:3], "identity", "squared_error", len(layers.coefs)), X)
-    return _network.activate(layers.activations[-1], Z[-1])
+    """The towers' activations for ``X``: the output of the last frozen layer.
+
+    :func:`._network.forward` gives a stack's last layer before its
+    activation (the output's is the loss's or predict's business), so the
+    frozen layers run as a stack of their own, and the towers' layer then
+    applies its ``g`` (identity for the towers, sigmoid for the cells).
+    """
+    # The output and loss named here are never used: forward stops at Z.
+    frozen = Stack(
+        layers.coefs,
+        layers.intercepts,
+        layers.activations[:-1],
+        "identity",
+        "squared_error",
+        frozen=len(layers.coefs),
+    )
+    Z = _network.forward(frozen, X)[-1]
+    return _network.activate(layers.activations[-1], Z)
 
 
 def _block_rows(n_towers):
     return max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * (n_towers + 1)))
+
+
+def _blas_threads(layers):
+    """The BLAS context for the layers' products on blocks of rows.
+
+    With few towers the products are small, and BLAS threads would cost more
+    than they save (:func:`._layout.blas_threads_for`).
+    """
+    return _layout.blas_threads_for(layers.units, _block_rows(layers.units[-1]))
 
 
 def _row_blocks(n_samples, n_towers):

@@ -34,11 +34,13 @@ from scipy import sparse
 MAX_AUTO_TOWERS = 30
 SAMPLES_PER_TOWER = 5
 
-# A frozen layer's weights are a dense array up to this many entries, and a
-# CSR matrix beyond: each wall reads one feature and each tower two walls (a
-# cell 2d), so large layers are nearly all zeros, while for small ones a
-# dense product is faster than a sparse one.
+# A frozen layer's weights are a dense array when small (up to this many
+# entries) or not mostly zeros (at least 1 in DENSE_MIN_FILL of them not
+# zero), and a CSR matrix otherwise: each wall reads one feature and each
+# tower two walls (a cell 2d), so the layers of many towers are nearly all
+# zeros, while on small or fuller matrices a dense product is the faster.
 DENSE_MAX_ENTRIES = 1 << 14
+DENSE_MIN_FILL = 16
 
 
 # ------------------------------------------------------------------ geometry
@@ -347,8 +349,9 @@ def _walls(feature, left, right, steepness):
 
 
 def _weights(rows, cols, vals, shape, dtype):
-    """A weight matrix with ``vals`` at ``(rows, cols)``: dense if small, else CSR."""
-    if shape[0] * shape[1] <= DENSE_MAX_ENTRIES:
+    """A weight matrix with ``vals`` at ``(rows, cols)``: dense if small or full, else CSR."""
+    entries = shape[0] * shape[1]
+    if entries <= DENSE_MAX_ENTRIES or entries <= DENSE_MIN_FILL * len(vals):
         W = np.zeros(shape, dtype=dtype)
         np.add.at(W, (rows, cols), vals)
         return W
