@@ -572,3 +572,30 @@ def test_the_towers_compute_no_activation_of_their_own():
         source = inspect.getsource(module)
         for formula in ("expit", "np.exp(", "1 + np.exp", "logistic"):
             assert formula not in source, (module.__name__, formula)
+
+
+def test_the_layout_is_plain_functions_of_the_data():
+    from sknn_intuition import _tower_layout as layout
+
+    # Walls halfway between centres, half a gap beyond the ends.
+    assert_allclose(layout.walls_around(np.array([0.0, 1.0, 3.0])), [-0.5, 0.5, 2.0, 4.0])
+    # Integer weights are repetitions, zero weights play no part.
+    x, w = np.array([3.0, 1.0, 2.0, 9.0]), np.array([2, 1, 3, 0])
+    q = np.linspace(0, 1, 5)
+    repeated = np.repeat(x, w)
+    assert_allclose(
+        layout.weighted_quantiles(x, w, q), np.quantile(repeated, q, method="inverted_cdf")
+    )
+    rng = np.random.default_rng(24)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    params = dict(n_towers=6, steepness=4.0, edges="uniform", cells="auto", max_towers=1000)
+    attrs = layout.layout(X, None, bounds=None, **params)
+    est = TowerRegressor(**params).fit(X, X[:, 0])
+    assert attrs.keys() <= vars(est).keys()
+    for name, value in attrs.items():
+        if isinstance(value, list):
+            assert all(np.array_equal(a, b) for a, b in zip(value, getattr(est, name)))
+        else:
+            assert np.array_equal(value, getattr(est, name)), name
+    with pytest.raises(ValueError, match="low < high"):
+        layout.layout(X, None, bounds=[(0, 1), (1, 1)], **params)
