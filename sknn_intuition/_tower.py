@@ -594,7 +594,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return workspace
 
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
-        layers = workspace.tower_layers
+        layers = getattr(workspace, "tower_layers", None) or self._frozen_layers()
         frozen = [None] * len(layers.coefs)  # no gradients for the built layers
         loss, D = _network.loss_and_gradients(
             self._stack(layers, params),
