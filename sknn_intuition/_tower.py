@@ -3,90 +3,61 @@
 The universal approximation theorem, made constructive: a tower is the
 difference of two steep sigmoids, ``σ(s(x - a)) - σ(s(x - c))``, standing on
 ``[a, c]``; towers side by side, each scaled by a height, add up to any
-continuous curve. The layout of the towers (where the walls stand, how steep
-they are) is built from the training data; the heights and the output bias
-are the only learnt parameters — a linear layer on the towers' activations —
-so they are fitted either exactly (least squares) or by the shared SGD loop.
+continuous curve. The estimator is a stack of layers (:mod:`._network`): two
+frozen layers built from the training data (the walls, then the towers: see
+:mod:`._tower_layout`) under one learnt identity layer, whose weights are the
+heights and whose bias is the output bias. Only that top layer is learnt,
+and its loss is quadratic, so it is fitted either exactly (least squares,
+:mod:`._least_squares`) or by the shared SGD loop (:mod:`._sgd`).
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _layout, _network, _tower_layout
 from ._base import validate_fit_data, validate_sample_weight
 from ._least_squares import add_block, empty_sums, solve, solve_dual
 from ._network import Stack
 from ._optimizers import OPTIMIZERS
-from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin
+from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin, fit_mode, state_names, training_state
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 SOLVERS = ("lstsq", *OPTIMIZERS)
 EDGE_PLACEMENTS = ("uniform", "quantile")
 
-# Rows per block when activations are computed in chunks (predict, lstsq,
-# SGD's validation loss): about this many bytes of activations, and at least
-# _BLOCK_ROWS rows, so that the products over many towers stay efficient.
+# Rows per block when the layers are computed in chunks (predict,
+# tower_activations, least squares, SGD's validation loss): about this many
+# bytes of the towers' activations (the walls beneath them take twice that),
+# and at least _BLOCK_ROWS rows, so that the products over many towers stay
+# efficient.
 _BLOCK_BYTES = 2**20
 _BLOCK_ROWS = 256
-
-# n_towers='auto': at most this many towers per feature, and about this many
-# samples (or more) in each tower or cell.
-_MAX_AUTO_TOWERS = 30
-_SAMPLES_PER_TOWER = 5
 
 # Above this many towers (and more towers than samples) the exact solver works
 # with the n_samples x n_samples system instead of the n_towers x n_towers one.
 _PRIMAL_MAX_TOWERS = 4096
 
-# Fitted attributes of a training run, dropped when a new layout is built.
-_RUN_STATE = (
-    "n_iter_",
-    "t_",
-    "loss_curve_",
-    "loss_",
-    "best_loss_",
-    "validation_scores_",
-    "validation_loss_curve_",
-    "best_validation_score_",
-    "_lstsq_sums",
-    "_sgd_state",
+# The trainer's parameters the towers share (their constraints are the trainer's).
+_TRAINER_PARAMS = (
+    "alpha",
+    "max_iter",
+    "tol",
+    "shuffle",
+    "verbose",
+    "random_state",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "warm_start",
+    "batch_size",
+    "learning_rate",
+    "power_t",
+    "momentum",
+    "nesterovs_momentum",
 )
-
-
-def _weighted_quantiles(x, w, q):
-    """Quantiles of ``x`` with weights ``w`` (inverted CDF).
-
-    With integer weights this is exactly the quantile of the data with each
-    sample repeated ``w_i`` times, and zero-weight samples play no part.
-    """
-    order = np.argsort(x, kind="stable")
-    xs, cw = x[order], np.cumsum(w[order], dtype=np.float64)
-    idx = np.searchsorted(cw, np.asarray(q) * cw[-1], side="left")
-    # q = 0 lands on the first sample of positive weight.
-    idx = np.maximum(idx, np.searchsorted(cw, 0.0, side="right"))
-    return xs[np.minimum(idx, len(xs) - 1)]
-
-
-def _walls(centres):
-    """Walls halfway between neighbouring centres, and half a gap beyond the ends.
-
-    The outermost towers are then centred on the ends of the range, so the data
-    at the edges sit on a full-height tower, not on a half-height wall.
-    """
-    if len(centres) == 1:
-        return np.array([centres[0] - 0.5, centres[0] + 0.5])
-    mid = 0.5 * (centres[1:] + centres[:-1])
-    return np.concatenate(
-        [
-            [centres[0] - (mid[0] - centres[0])],
-            mid,
-            [centres[-1] + (centres[-1] - mid[-1])],
-        ]
-    )
 
 
 class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
@@ -94,47 +65,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     One tower is the difference of two sigmoids with the same steepness,
     standing on the interval ``[a, c]``:
-    ``tower(x) = σ(s (x - a)) - σ(s (x - c))``. It is about 1 between its
-    walls and about 0 elsewhere, the more so the steeper the walls. The
-    prediction is a sum of towers, each scaled by a learnt height, plus an
-    output bias: a one-hidden-layer network whose hidden layer is built, not
-    learnt. More and narrower towers fit a curve more closely.
+    ``tower(x) = σ(s (x - a)) - σ(s (x - c))``, about 1 between its walls and
+    about 0 elsewhere. The prediction is a sum of towers, each scaled by a
+    learnt height, plus an output bias: a network whose hidden layers are
+    built from the training data, not learnt. Along each feature the towers
+    tile the training range; with 2 or 3 features, towers over the occupied
+    cells of a grid add the interactions between features. The heights are
+    found exactly (least squares) or by stochastic gradient descent.
 
-    **The layout.** Along each feature, ``n_towers`` towers tile the training
-    range (or ``bounds``): their centres are evenly spaced from the smallest to
-    the largest value (``edges='uniform'``) or placed at the data's quantiles
-    (``edges='quantile'``); the walls stand halfway between neighbouring
-    centres, and the outermost walls half a gap beyond the end centres, so
-    the data at the ends sit on the middle of a tower rather than on a
-    half-height wall. A single tower (``n_towers=1``) is centred on the range
-    and twice as wide as it: on data in ``[0, 1]`` its walls stand at -0.5
-    and 1.5, and every sample sits on its flat top. Each tower's steepness
-    is ``steepness / (c - a)``, so the shape of a tower does not depend on
-    the units of ``x``. Every tower is scaled by
-    ``1 / tanh(steepness / 4)`` so that it peaks at exactly 1 at its centre
-    (a no-op for steep walls): its height is then its value there.
-
-    **Several features.** Each feature gets its own row of towers, and the
-    towers of all features are added up (an additive model). With a few
-    features (``cells``), towers over *cells* of the input space are added as
-    well: the cell ``[a_1, c_1] × … × [a_d, c_d]`` is the tower
-    ``σ(steepness · (Σ_j tower_j(x_j) - (d - ½)))``, about 1 when all ``d``
-    one-dimensional towers are up (the sum is about ``d``) and about 0 when
-    one or more is down (the sum is at most about ``d - 1``). The grid has
-    ``n_towers ** d`` cells; only those holding training data get a tower, and
-    when they number more than ``max_towers`` the grid is made coarser until
-    they fit, with a warning. In many dimensions nearly every sample would sit
-    alone in its cell, so cells are only built for up to three features
-    (``cells='auto'``); beyond that the model is the additive one.
-
-    **The heights** (and the output bias) minimise the mean squared error
-    plus ``alpha · ½‖heights‖²``, either exactly (``solver='lstsq'``, the
-    default: the loss is quadratic in the heights, so one linear solve finds
-    the minimum) or by stochastic gradient descent (``solver='sgd'`` or
-    ``'adam'``) through the same training loop as every estimator of the
-    package. The exact solver is faster and more accurate; SGD shows the
-    learning as it happens (``loss_curve_``), needs no ``n_towers²`` matrix and
-    offers early stopping.
+    Read more in the :ref:`User Guide <towers>`, which tells the whole story:
+    the layout of the towers, the cells, and how the heights are learnt.
 
     Parameters
     ----------
@@ -267,32 +207,24 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
 
     Notes
     -----
-    With activations ``T(x)`` (one column per tower), heights ``H`` and bias
-    ``b``, the prediction is ``ŷ = T(x) H + b`` and the learnt parameters
-    minimise, over sample weights ``w_i`` and ``K`` outputs,
+    The network: the walls ``σ(s x_j - s a)`` (weight ``s = steepness / (c - a)``,
+    bias ``-s a``), then the towers ``(σ_left - σ_right) / tanh(steepness / 4)``
+    (each peaks at 1) and the cells ``σ(steepness (Σ_j tower_j(x_j) - (d - ½)))``,
+    then the prediction ``ŷ = T(x) H + b`` from the towers' activations ``T(x)``.
+    The heights ``H`` and the bias ``b`` minimise, over sample weights
+    ``w_i`` and ``K`` outputs,
 
     .. math::
 
         L(H, b) = \\frac{1}{\\sum_i w_i} \\sum_i w_i \\frac{1}{K}
-        \\lVert y_i - T(x_i) H - b \\rVert^2 + \\frac{\\alpha}{2} \\lVert H \\rVert^2 .
+        \\lVert y_i - T(x_i) H - b \\rVert^2 + \\frac{\\alpha}{2} \\lVert H \\rVert^2
 
-    The mean squared error here has no factor ½. The exact solver sets the
+    (the mean squared error here has no factor ½). The exact solver sets the
     gradient to zero: with ``T_c``, ``y_c`` centred by their weighted means,
-
-    .. math::
-
-        (T_c^\\top W T_c + \\lambda I) H = T_c^\\top W y_c, \\qquad
-        \\lambda = \\frac{\\alpha K}{2} \\sum_i w_i, \\qquad
-        b = \\bar y - \\bar T H .
-
-    One SGD step on a batch, in plain Python::
-
-        heights_ -= lr * (T_b.T @ (2 / K * (T_b @ heights_ + intercept_ - Y_b) / n_b)
-                          + alpha * heights_)
-
-    Beyond the outermost walls every tower falls to 0, so far from the
-    training range the prediction returns to ``intercept_`` (about the mean
-    target). Predictions stay finite for any finite input.
+    ``(T_cᵀ W T_c + λ I) H = T_cᵀ W y_c`` with ``λ = α K Σ_i w_i / 2``, and
+    ``b = ȳ - T̄ H``. Beyond the outermost walls every tower falls to 0, so
+    far from the training range the prediction returns to ``intercept_``
+    (about the mean target); predictions stay finite for any finite input.
 
     Examples
     --------
@@ -323,26 +255,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     _auto_batch_size = 200
 
     _parameter_constraints: dict = {
-        **{
-            k: TRAINER_CONSTRAINTS[k]
-            for k in (
-                "alpha",
-                "max_iter",
-                "tol",
-                "shuffle",
-                "verbose",
-                "random_state",
-                "early_stopping",
-                "validation_fraction",
-                "n_iter_no_change",
-                "warm_start",
-                "batch_size",
-                "learning_rate",
-                "power_t",
-                "momentum",
-                "nesterovs_momentum",
-            )
-        },
+        **{k: TRAINER_CONSTRAINTS[k] for k in _TRAINER_PARAMS},
         "n_towers": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "steepness": [Interval(Real, 0, None, closed="neither")],
         "edges": [StrOptions(set(EDGE_PLACEMENTS))],
@@ -413,353 +326,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
 
-    # ------------------------------------------------------------------ layout
-    def _ranges(self, X, sw):
-        """``(low, high)`` of each feature: ``bounds``, or the weighted data's range."""
-        n_features = X.shape[1]
-        if self.bounds is not None:
-            b = np.asarray(self.bounds, dtype=np.float64)
-            if b.shape == (2,):
-                b = np.tile(b, (n_features, 1))
-            if b.shape != (n_features, 2) or not np.all(np.isfinite(b)):
-                raise ValueError(
-                    "bounds must be finite (low, high) pairs of shape (2,) or "
-                    f"(n_features, 2) = ({n_features}, 2); got shape {b.shape}."
-                )
-            if np.any(b[:, 0] >= b[:, 1]):
-                bad = np.flatnonzero(b[:, 0] >= b[:, 1]).tolist()
-                raise ValueError(
-                    f"bounds must have low < high for every feature; not so for features {bad}."
-                )
-            return b[:, 0], b[:, 1]
-        Xp = X if sw is None else X[sw > 0]
-        lo, hi = Xp.min(axis=0).astype(np.float64), Xp.max(axis=0).astype(np.float64)
-        const = np.flatnonzero(hi <= lo)
-        if const.size:
-            warnings.warn(
-                f"Features {const.tolist()} are constant in the training data "
-                f"({Xp.shape[0]} sample(s) with positive weight); their towers "
-                "tile [value - 0.5, value + 0.5] (set bounds to choose another "
-                "range).",
-                UserWarning,
-            )
-            lo[const] -= 0.5
-            hi[const] += 0.5
-        return lo, hi
-
-    def _centres(self, x, w, lo, hi, n):
-        """Tower centres along one feature, from ``lo`` to ``hi``."""
-        if n == 1:
-            return np.array([0.5 * (lo + hi)])
-        if self.edges == "uniform" or self.bounds is not None:
-            return np.linspace(lo, hi, n)
-        c = _weighted_quantiles(x, w, np.linspace(0, 1, n)).astype(np.float64)
-        c = np.unique(c)
-        if len(c) == 1:  # a single distinct value: one tower around it
-            return np.array([0.5 * (lo + hi)])
-        return c
-
-    def _grid(self, X, sw, lo, hi, n):
-        """Walls of ``n`` towers along each feature."""
-        w = np.ones(X.shape[0]) if sw is None else sw
-        grid = []
-        for j in range(X.shape[1]):
-            centres = self._centres(X[:, j], w, lo[j], hi[j], n)
-            if len(centres) == 1:
-                walls = np.array([lo[j], hi[j]])
-                # A single tower spans twice the range: the data sit on its top.
-                walls = walls + np.array([-0.5, 0.5]) * (hi[j] - lo[j])
-            else:
-                walls = _walls(centres)
-            grid.append(walls)
-        return grid
-
-    def _build_layout(self, X, sw, dtype):
-        n_samples, n_features = X.shape
-        self.steepness_ = float(self.steepness)
-        lo, hi = self._ranges(X, sw)
-        with np.errstate(over="ignore"):
-            too_wide = ~np.isfinite(hi - lo)
-        if too_wide.any():
-            raise ValueError(
-                f"The range of features {np.flatnonzero(too_wide).tolist()} cannot be "
-                "tiled by towers: its width overflows. Rescale the features (e.g. with "
-                "StandardScaler) or set bounds to a finite range of moderate size."
-            )
-        use_cells = self.cells if self.cells != "auto" else 2 <= n_features <= 3
-        use_cells = bool(use_cells) and n_features >= 2
-        towers = self._towers_per_feature(X, sw, n_features if use_cells else 1)
-        grid = self._grid(X, sw, lo, hi, towers)
-        self.edges_ = [g.astype(dtype) for g in grid]
-        self.tower_feature_ = np.concatenate(
-            [np.full(len(g) - 1, j, dtype=np.intp) for j, g in enumerate(grid)]
-        )
-        self.tower_left_ = np.concatenate([g[:-1] for g in grid]).astype(dtype)
-        self.tower_right_ = np.concatenate([g[1:] for g in grid]).astype(dtype)
-        self._check_walls()
-        self.n_1d_towers_ = len(self.tower_feature_)
-
-        self.cell_edges_ = []
-        self.cells_ = np.zeros((0, n_features), dtype=np.intp)
-        if use_cells:
-            self._build_cells(X, sw, lo, hi, towers)
-        self.n_towers_ = self.n_1d_towers_ + len(self.cells_)
-
-    def _check_walls(self):
-        # Each wall's slope, steepness / width, must be a finite number in
-        # the data's floating point: not so for ranges near the largest or
-        # the smallest numbers it can hold.
-        width = self.tower_right_ - self.tower_left_
-        with np.errstate(all="ignore"):
-            slope = self.steepness_ / width
-        bad = ~(np.isfinite(width) & np.isfinite(slope) & (width > 0))
-        if bad.any():
-            features = np.unique(self.tower_feature_[bad]).tolist()
-            raise ValueError(
-                f"The range of features {features} cannot be tiled by towers in "
-                f"{self.tower_left_.dtype} (tower widths from {width.min():.3g} to "
-                f"{width.max():.3g}): rescale the features (e.g. with StandardScaler) "
-                "or set bounds to a finite range of moderate size."
-            )
-
-    def _occupied_cells(self, X, sw, grid):
-        Xp = X if sw is None else X[sw > 0]
-        idx = np.empty(Xp.shape, dtype=np.intp)
-        for j, walls in enumerate(grid):
-            k = np.searchsorted(walls, Xp[:, j], side="right") - 1
-            idx[:, j] = np.clip(k, 0, len(walls) - 2)
-        return np.unique(idx, axis=0)
-
-    def _towers_per_feature(self, X, sw, d):
-        """``n_towers``, or for 'auto' as many as ``n`` samples support in ``d`` dimensions."""
-        n = X.shape[0] if sw is None else float(sw.sum())  # weights count as copies
-        if self.n_towers == "auto":
-            return max(1, min(_MAX_AUTO_TOWERS, int((n / _SAMPLES_PER_TOWER) ** (1.0 / d))))
-        if self.n_towers**d > n / 2:
-            warnings.warn(
-                f"n_towers={self.n_towers} makes {self.n_towers**d} "
-                f"{'towers per feature' if d == 1 else 'cells'} for {n} samples: most hold "
-                "one sample or none, and the fit follows the noise. Fewer towers (or "
-                "n_towers='auto') generalise better.",
-                UserWarning,
-            )
-        return self.n_towers
-
-    def _build_cells(self, X, sw, lo, hi, towers):
-        d = X.shape[1]
-        r = towers
-        grid = self._grid(X, sw, lo, hi, r)
-        cells = self._occupied_cells(X, sw, grid)
-        occupied_at_full = len(cells)
-        while len(cells) > self.max_towers and r > 1:
-            shrink = (self.max_towers / len(cells)) ** (1.0 / d)
-            r = max(1, min(r - 1, int(r * shrink)))
-            grid = self._grid(X, sw, lo, hi, r)
-            cells = self._occupied_cells(X, sw, grid)
-        if r < towers:
-            warnings.warn(
-                f"The training data occupy {occupied_at_full} cells of the "
-                f"{towers}^{d} grid, more than max_towers={self.max_towers}; "
-                f"the cell grid was made coarser, to {r} cells per feature "
-                f"({len(cells)} occupied cells). Increase max_towers for finer "
-                "cells, or set cells=False for the additive model.",
-                UserWarning,
-            )
-        self.cell_edges_ = [g.astype(self.tower_left_.dtype) for g in grid]
-        self.cells_ = cells
-
-    # ------------------------------------------------------------ activations
-    def _towers_1d(self, Xg, left, right):
-        """Normalised towers: ``(σ(s(x - a)) - σ(s(x - c))) / peak``, ``s = k/(c - a)``.
-
-        ``peak = tanh(k / 4)`` is the value of the difference at the centre.
-        """
-        s = self.steepness_ / (right - left)
-        with np.errstate(over="ignore"):
-            A = expit(s * (Xg - left))
-            A -= expit(s * (Xg - right))
-        A *= 1.0 / np.tanh(self.steepness_ / 4.0)
-        return A
-
-    def _activations(self, X, columns=slice(None)):
-        """Activations of the towers (all, or a slice of them) for validated ``X``."""
-        start, stop, _ = columns.indices(self.n_towers_)
-        n, m = X.shape[0], self.n_1d_towers_
-        out = np.empty((n, stop - start), dtype=self.heights_.dtype)
-        if start < m:
-            one = slice(start, min(stop, m))
-            out[:, : one.stop - start] = self._towers_1d(
-                X[:, self.tower_feature_[one]], self.tower_left_[one], self.tower_right_[one]
-            )
-        if stop > m:
-            cells = self.cells_[max(start - m, 0) : stop - m]
-            S = np.zeros((n, len(cells)), dtype=out.dtype)
-            for j, walls in enumerate(self.cell_edges_):
-                P = self._towers_1d(X[:, j : j + 1], walls[:-1], walls[1:])
-                S += P[:, cells[:, j]]
-            # All d walls up: Σ ≈ d; one down: Σ ≲ d - 1. Threshold halfway.
-            S -= X.shape[1] - 0.5
-            S *= self.steepness_
-            with np.errstate(over="ignore"):
-                out[:, max(m - start, 0) :] = expit(S)
-        return out
-
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=self.heights_.dtype, order="C")
-
-    def tower_activations(self, X):
-        """The activation of every tower at each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_towers_)
-            Column ``k`` is tower ``k``: about 1 inside it and 0 outside (the
-            one-dimensional towers first, then the cells). The prediction is
-            ``tower_activations(X) @ heights_ + intercept_``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sknn_intuition import TowerRegressor
-        >>> X = np.linspace(0, 3, 31).reshape(-1, 1)
-        >>> est = TowerRegressor(n_towers=4, steepness=40).fit(X, X[:, 0])
-        >>> est.tower_activations([[1.0]]).round(2)
-        array([[0., 1., 0., 0.]])
-        """
-        return self._activations(self._check_X(X))
-
-    def predict(self, X):
-        """Sum of the towers scaled by their heights, plus the output bias.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs_)
-            The predictions.
-        """
-        X = self._check_X(X)
-        out = np.empty((X.shape[0], self.n_outputs_), dtype=self.heights_.dtype)
-        for rows in self._row_blocks(X.shape[0]):
-            out[rows] = self._activations(X[rows]) @ self.heights_
-        out += self.intercept_
-        return out.ravel() if self._y_1d else out
-
-    def _row_blocks(self, n_samples):
-        step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * (self.n_towers_ + 1)))
-        for start in range(0, n_samples, step):
-            yield slice(start, min(start + step, n_samples))
-
-    # ----------------------------------------------------------- SGD hooks
-    # The trainer sees the stack of the explanation: a hidden layer of towers,
-    # built (not trained), computed batch by batch, under a learnt identity
-    # output layer with weights heights_ and biases intercept_.
-    def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
-        # The loss is convex in the heights: a zero start is as good as any.
-        self.heights_ = np.zeros((self.n_towers_, n_outputs), dtype=dtype)
-        self.intercept_ = np.zeros(n_outputs, dtype=dtype)
-
-    def _sgd_parameters(self):
-        return [self.heights_, self.intercept_]
-
-    def _sgd_penalized(self):
-        return [True, False]
-
-    def _sgd_stack(self, arrays):
-        return Stack([arrays[0]], [arrays[1]], [], "identity", "squared_error")
-
-    def _sgd_units(self, n_features, n_outputs):
-        return [self.n_towers_, n_outputs]
-
-    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
-        T = self._activations(X)
-        return super()._sgd_loss_and_gradients(params, T, Y, sw, grads, workspace)
-
-    def _sgd_loss(self, params, X, Y, sw):
-        total = 0.0
-        for rows in self._row_blocks(X.shape[0]):
-            T, w = self._activations(X[rows]), None if sw is None else sw[rows]
-            total += super()._sgd_loss(params, T, Y[rows], w) * T.shape[0]
-        return total / X.shape[0]
-
-    # ---------------------------------------------------------- exact solve
-    def _use_dual(self, n_samples, partial):
-        if self.n_towers_ <= max(_PRIMAL_MAX_TOWERS, n_samples):
-            return False
-        if partial:
-            raise ValueError(
-                f"partial_fit with solver='lstsq' keeps an n_towers x n_towers "
-                f"system, too large here ({self.n_towers_} towers); use "
-                "solver='sgd' or 'adam', fewer towers, or fit."
-            )
-        return True
-
-    def _lstsq(self, X, Y, sw, partial):
-        """The exact heights (see ``_least_squares``); partial_fit keeps the sums."""
-        if self._use_dual(X.shape[0], partial):
-            # Columns of towers at a time: the n x n system and one block.
-            step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
-
-            def column_blocks():
-                for start in range(0, self.n_towers_, step):
-                    T = self._activations(X, slice(start, start + step))
-                    yield T.astype(np.float64, copy=False)
-
-            H, b, loss = solve_dual(column_blocks, Y, sw, self.alpha)
-        else:
-            if not (partial and hasattr(self, "_lstsq_sums")):
-                self._lstsq_sums = empty_sums(self.n_towers_, self.n_outputs_)
-            for rows in self._row_blocks(X.shape[0]):
-                w = None if sw is None else sw[rows]
-                add_block(self._lstsq_sums, self._activations(X[rows]), Y[rows], w)
-            H, b, loss = solve(self._lstsq_sums, self.alpha)
-        dtype = self.tower_left_.dtype
-        self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
-        return loss
-
-    # --------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight, *, partial):
-        fitted = hasattr(self, "heights_") and hasattr(self, "n_iter_")
-        keep_layout = fitted and (partial or (self.warm_start and self.solver != "lstsq"))
-        X, y = validate_fit_data(
-            self, X, y, reset=not keep_layout, classifier=False, accept_sparse=False
-        )
-        sw = validate_sample_weight(sample_weight, X)
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        Y = Y.astype(X.dtype, copy=False)
-        if keep_layout:
-            self._own_arrays()
-            if Y.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    f"y has {Y.shape[1]} outputs, but {type(self).__name__} was "
-                    f"fitted with {self.n_outputs_}."
-                )
-        else:
-            for attr in _RUN_STATE:
-                if hasattr(self, attr):
-                    delattr(self, attr)
-            self._build_layout(X, sw, X.dtype)
-            self.n_outputs_ = Y.shape[1]
-            self._y_1d = y.ndim == 1
-            self._sgd_init_params(self.n_towers_, self.n_outputs_, X.dtype, None)
-
-        if self.solver != "lstsq":
-            return self._sgd_fit(X, Y, sw, y, partial=partial)
-        loss = self._lstsq(X, Y, sw, partial)
-        self._record_exact_pass(loss, X.shape[0], restart=not partial)
-        if self.verbose:
-            print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
-        return self
-
+    # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Lay out the towers over the data, then learn their heights.
@@ -808,7 +375,289 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, partial=True)
 
+    def predict(self, X):
+        """Sum of the towers scaled by their heights, plus the output bias.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            The predictions.
+        """
+        X = self._check_X(X)
+        layers = self._frozen_layers()
+        stack = self._stack(layers, self._sgd_parameters())
+        out = np.empty((X.shape[0], self.n_outputs_), dtype=self.heights_.dtype)
+        with _blas_threads(layers):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                out[rows] = _network.predict(stack, X[rows])
+        return out.ravel() if self._y_1d else out
+
+    def tower_activations(self, X):
+        """The activation of every tower at each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_towers_)
+            Column ``k`` is tower ``k``: about 1 inside it and 0 outside (the
+            one-dimensional towers first, then the cells). It is the output
+            of the last hidden layer, and the prediction is
+            ``tower_activations(X) @ heights_ + intercept_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_intuition import TowerRegressor
+        >>> X = np.linspace(0, 3, 31).reshape(-1, 1)
+        >>> est = TowerRegressor(n_towers=4, steepness=40).fit(X, X[:, 0])
+        >>> est.tower_activations([[1.0]]).round(2)
+        array([[0., 1., 0., 0.]])
+        """
+        X = self._check_X(X)
+        layers = self._frozen_layers()
+        out = np.empty((X.shape[0], self.n_towers_), dtype=self.heights_.dtype)
+        with _blas_threads(layers):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                out[rows] = _towers(layers, X[rows])
+        return out
+
+    # --------------------------------------------------------------- fitting
+    def _fit(self, X, y, sample_weight, *, partial):
+        mode = fit_mode(self)
+        # A warm start keeps the layout for SGD to continue from; the exact
+        # solve continues from nothing, so its warm fit is a fresh one.
+        keep_layout = mode == "partial" or (mode == "warm" and self.solver != "lstsq")
+        # What the previous fit left (not this call's fit mode); a fresh
+        # call starts with none of it already.
+        stale = [] if keep_layout else [k for k in state_names(self) if k != "_fit_mode"]
+        X, y = validate_fit_data(
+            self, X, y, reset=not keep_layout, classifier=False, accept_sparse=False
+        )
+        sw = validate_sample_weight(sample_weight, X)
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
+        if keep_layout:
+            self._own_arrays()
+            if Y.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {Y.shape[1]} outputs, but {type(self).__name__} was "
+                    f"fitted with {self.n_outputs_}."
+                )
+        else:
+            for name in set(stale) - {"n_features_in_", "feature_names_in_"}:  # just set
+                delattr(self, name)
+            self._lay_out(X, Y, sw, y_1d=y.ndim == 1)
+        if self.solver != "lstsq":
+            return self._sgd_fit(X, Y, sw, y, partial=partial)
+        loss = self._lstsq(X, Y, sw, partial)
+        self._record_exact_pass(loss, X.shape[0], restart=mode != "partial")
+        if self.verbose:
+            print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
+        return self
+
+    def _lay_out(self, X, Y, sw, y_1d):
+        """Lay out the towers over the data; zero heights."""
+        layout = _tower_layout.layout(
+            X,
+            sw,
+            n_towers=self.n_towers,
+            steepness=self.steepness,
+            edges=self.edges,
+            cells=self.cells,
+            max_towers=self.max_towers,
+            bounds=self.bounds,
+        )
+        for name, value in layout.items():
+            setattr(self, name, value)
+        self.n_outputs_ = Y.shape[1]
+        self._y_1d = y_1d
+        self._sgd_init_params(X.shape[1], self.n_outputs_, X.dtype, None)
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=self.heights_.dtype, order="C")
+
+    # ------------------------------------------------------------- the stack
+    def _frozen_layers(self, columns=slice(None)):
+        """The built layers of the towers ``columns`` (all by default), made now.
+
+        Cheap (a few arrays of the towers' size), so never stored: the fitted
+        state is only the layout's arrays.
+        """
+        start, stop, _ = columns.indices(self.n_towers_)
+        m = self.n_1d_towers_
+        one = slice(min(start, m), min(stop, m))
+        return _tower_layout.frozen_layers(
+            self.tower_feature_[one],
+            self.tower_left_[one],
+            self.tower_right_[one],
+            self.cell_edges_,
+            self.cells_[max(start - m, 0) : max(stop - m, 0)],
+            self.steepness_,
+            self.n_features_in_,
+            self.heights_.dtype,
+        )
+
+    @staticmethod
+    def _stack(layers, params):
+        """The whole network: the frozen layers under the learnt one (``params``)."""
+        heights, intercept = params
+        return Stack(
+            [*layers.coefs, heights],
+            [*layers.intercepts, intercept],
+            layers.activations,
+            "identity",
+            "squared_error",
+            frozen=len(layers.coefs),
+        )
+
+    # ---------------------------------------------------------- exact solve
+    def _use_dual(self, n_samples, partial):
+        if self.n_towers_ <= max(_PRIMAL_MAX_TOWERS, n_samples):
+            return False
+        if partial:
+            raise ValueError(
+                f"partial_fit with solver='lstsq' keeps an n_towers x n_towers "
+                f"system, too large here ({self.n_towers_} towers); use "
+                "solver='sgd' or 'adam', fewer towers, or fit."
+            )
+        return True
+
+    def _lstsq(self, X, Y, sw, partial):
+        """The exact heights (see ``_least_squares``); partial_fit keeps the sums.
+
+        The towers' activations come a block of rows at a time (the sums of
+        the normal equations), or with many more towers than samples a block
+        of towers at a time (the samples' system), so that they are never
+        all held at once.
+        """
+        state = training_state(self)
+        if self._use_dual(X.shape[0], partial):
+            H, b, loss = solve_dual(lambda: self._tower_columns(X), Y, sw, self.alpha)
+            state.pop("lstsq", None)
+        else:
+            sums = state.get("lstsq") if fit_mode(self) == "partial" else None
+            if sums is None:
+                sums = empty_sums(self.n_towers_, self.n_outputs_)
+            layers = self._frozen_layers()
+            # The largest product is the sums' T_bᵀ T_b, n_towers x n_towers.
+            gram = [self.n_towers_, self.n_towers_]
+            with _layout.blas_threads_for(gram, _block_rows(self.n_towers_)):
+                for rows in _row_blocks(X.shape[0], self.n_towers_):
+                    w = None if sw is None else sw[rows]
+                    add_block(sums, _towers(layers, X[rows]), Y[rows], w)
+            state["lstsq"] = sums
+            H, b, loss = solve(sums, self.alpha)
+        dtype = self.tower_left_.dtype
+        self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
+        return loss
+
+    def _tower_columns(self, X):
+        """The towers' activations on ``X``, a block of towers (columns) at a time."""
+        step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
+        for start in range(0, self.n_towers_, step):
+            layers = self._frozen_layers(slice(start, start + step))
+            yield _towers(layers, X).astype(np.float64, copy=False)
+
+    # ----------------------------------------------------------- SGD hooks
+    # The trainer sees the whole stack: forward through the frozen layers,
+    # the loss, backward into the learnt layer only (heights_, intercept_).
+    def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
+        # The loss is convex in the heights: a zero start is as good as any.
+        self.heights_ = np.zeros((self.n_towers_, n_outputs), dtype=dtype)
+        self.intercept_ = np.zeros(n_outputs, dtype=dtype)
+
+    def _sgd_parameters(self):
+        return [self.heights_, self.intercept_]
+
+    def _sgd_penalized(self):
+        return [True, False]
+
+    def _sgd_stack(self, arrays):
+        return self._stack(self._frozen_layers(), arrays)
+
+    def _sgd_units(self, n_features, n_outputs):
+        return [*self._frozen_layers().units, n_outputs]
+
+    def _sgd_workspace(self, X, Y):
+        # The call's batch arrays, and the frozen layers made once for the call.
+        workspace = super()._sgd_workspace(X, Y)
+        workspace.tower_layers = self._frozen_layers()
+        return workspace
+
+    def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
+        layers = getattr(workspace, "tower_layers", None) or self._frozen_layers()
+        frozen = [None] * len(layers.coefs)  # no gradients for the built layers
+        loss, D = _network.loss_and_gradients(
+            self._stack(layers, params),
+            X,
+            Y,
+            sw,
+            [*frozen, grads[0]],
+            [*frozen, grads[1]],
+            workspace,
+        )
+        return loss, self._sgd_watched(loss, D, Y)
+
+    def _sgd_loss(self, params, X, Y, sw):
+        # The validation loss, a block of rows at a time.
+        stack = self._sgd_stack(params)
+        total = 0.0
+        for rows in _row_blocks(X.shape[0], self.n_towers_):
+            w = None if sw is None else sw[rows]
+            total += _network.loss(stack, X[rows], Y[rows], w) * len(Y[rows])
+        return total / X.shape[0]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _towers(layers, X):
+    """The towers' activations for ``X``: the output of the last frozen layer.
+
+    :func:`._network.forward` gives a stack's last layer before its
+    activation (the output's is the loss's or predict's business), so the
+    frozen layers run as a stack of their own, and the towers' layer then
+    applies its ``g`` (identity for the towers, sigmoid for the cells).
+    """
+    # The output and loss named here are never used: forward stops at Z.
+    frozen = Stack(
+        layers.coefs,
+        layers.intercepts,
+        layers.activations[:-1],
+        "identity",
+        "squared_error",
+        frozen=len(layers.coefs),
+    )
+    Z = _network.forward(frozen, X)[-1]
+    return _network.activate(layers.activations[-1], Z)
+
+
+def _block_rows(n_towers):
+    return max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * (n_towers + 1)))
+
+
+def _blas_threads(layers):
+    """The BLAS context for the layers' products on blocks of rows.
+
+    With few towers the products are small, and BLAS threads would cost more
+    than they save (:func:`._layout.blas_threads_for`).
+    """
+    return _layout.blas_threads_for(layers.units, _block_rows(layers.units[-1]))
+
+
+def _row_blocks(n_samples, n_towers):
+    """Slices of rows holding about ``_BLOCK_BYTES`` of the towers' activations."""
+    step = _block_rows(n_towers)
+    for start in range(0, n_samples, step):
+        yield slice(start, min(start + step, n_samples))

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy import sparse
 from scipy.special import expit
 from sklearn.metrics import r2_score
 
@@ -341,7 +342,7 @@ def test_many_more_towers_than_samples_solve_through_the_samples():
     X = rng.normal(size=(30, 500))  # 500 features x 10 towers = 5000 towers
     y = X[:, 0] - X[:, 1] ** 2
     est = TowerRegressor(n_towers=10, alpha=1e-3).fit(X, y)
-    assert est.n_towers_ == 5000 and not hasattr(est, "_lstsq_sums")
+    assert est.n_towers_ == 5000 and "lstsq" not in est._training_state
     # The objective is convex: its gradient vanishes at the solution.
     T = est.tower_activations(X)
     residual = T @ est.heights_[:, 0] + est.intercept_[0] - y
@@ -458,3 +459,143 @@ def test_the_dual_solve_never_holds_all_the_towers_at_once():
     assert est.n_towers_ == 10_000
     assert peak < 12e6, f"peak {peak / 1e6:.1f} MB"  # under one copy of them all
     assert est.score(X, y) > 0.99
+
+
+# ------------------------------------------------------------ the stack
+def _textbook_cells(X, cell_edges, cells, steepness):
+    """σ(k (Σ_j tower_j(x_j) - (d - ½))), tower_j the textbook tower of interval j."""
+    S = np.zeros((len(X), len(cells)))
+    for j, walls in enumerate(cell_edges):
+        towers = _textbook_towers(X[:, j], walls[:-1], walls[1:], steepness)
+        S += towers[:, cells[:, j]]
+    return 1.0 / (1.0 + np.exp(-steepness * (S - (X.shape[1] - 0.5))))
+
+
+@pytest.mark.parametrize("max_towers", [1000, 30], ids=["same grid", "coarser grid"])
+def test_cell_towers_match_the_textbook_formula(max_towers):
+    rng = np.random.default_rng(20)
+    X = rng.uniform(-2, 2, size=(800, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the coarser grid's warning
+        est = TowerRegressor(n_towers=10, steepness=8.0, max_towers=max_towers)
+        est.fit(X, _sincos(X))
+    assert len(est.cells_) > 0
+    Xt = rng.uniform(-2.5, 2.5, size=(300, 2))
+    T = est.tower_activations(Xt)
+    expected = _textbook_cells(Xt, est.cell_edges_, est.cells_, 8.0)
+    assert_allclose(T[:, est.n_1d_towers_ :], expected, rtol=1e-12, atol=1e-14)
+    one_d = [
+        _textbook_towers(Xt[:, j], est.tower_left_[f], est.tower_right_[f], 8.0)
+        for j in range(2)
+        for f in [est.tower_feature_ == j]
+    ]
+    assert_allclose(T[:, : est.n_1d_towers_], np.hstack(one_d), rtol=1e-12, atol=1e-14)
+
+
+def test_sgd_steps_are_the_textbook_gradient_steps():
+    """Forward through the built layers, the loss, backward into the heights:
+    each step is ``H -= lr (Tᵀ 2 (T H + b - y) / n + alpha H)``."""
+    rng = np.random.default_rng(21)
+    X = rng.uniform(-1, 1, size=(120, 2))
+    y = _sincos(3 * X)
+    lr, alpha = 0.2, 0.01
+    est = TowerRegressor(
+        n_towers=4,
+        solver="sgd",
+        momentum=0.0,
+        batch_size=120,
+        shuffle=False,
+        alpha=alpha,
+        learning_rate_init=lr,
+    )
+    est.partial_fit(X, y)
+    T = est.tower_activations(X)  # the textbook towers and cells (tests above)
+    assert T.shape[1] == 8 + len(est.cells_) > 8
+    H, b = np.zeros(T.shape[1]), 0.0
+    for step in range(3):
+        if step:
+            est.partial_fit(X, y)
+        r = 2 * (T @ H + b - y) / len(y)
+        H, b = H - lr * (T.T @ r + alpha * H), b - lr * r.sum()
+        assert_allclose(est.heights_[:, 0], H, rtol=1e-10, atol=1e-13)
+        assert_allclose(est.intercept_[0], b, rtol=1e-10)
+
+
+def test_the_trainer_sees_the_whole_stack_and_trains_its_top_layer(monkeypatch):
+    from sknn_intuition import _network
+
+    seen = []
+    backward = _network.backward
+
+    def spy(stack, X, outputs, D, coef_grads, intercept_grads, workspace=None):
+        seen.append((stack, list(coef_grads), list(intercept_grads), [o.shape for o in outputs]))
+        return backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace)
+
+    monkeypatch.setattr(_network, "backward", spy)
+    rng = np.random.default_rng(22)
+    X = rng.uniform(-2, 2, size=(300, 10))
+    est = TowerRegressor(n_towers=15, solver="adam", max_iter=2, tol=None, batch_size=100)
+    est.fit(X, np.sin(X).sum(axis=1))
+    assert len(seen) == 6  # 2 epochs of 3 batches
+    stack, coef_grads, intercept_grads, shapes = seen[0]
+    assert len(stack.coefs) == 3 and stack.frozen == 2
+    assert stack.activations == ["sigmoid", "identity"] and stack.output == "identity"
+    assert coef_grads[:2] == [None, None] and intercept_grads[:2] == [None, None]
+    assert coef_grads[2].shape == est.heights_.shape
+    # 15 uniform towers per feature stand on 16 walls; the towers' layer is
+    # large and nearly empty (two walls per tower): a sparse matrix.
+    assert shapes == [(100, 160), (100, 150), (100, 1)]
+    assert sparse.issparse(stack.coefs[1]) and stack.coefs[1].nnz == 300
+
+
+@pytest.mark.parametrize("edges, walls", [("uniform", 13), ("quantile", 24)])
+def test_neighbouring_towers_of_one_width_share_a_wall(edges, walls):
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(500, 1))
+    est = TowerRegressor(n_towers=12, edges=edges).fit(X, X[:, 0])
+    W1 = est._frozen_layers().coefs[0]
+    assert W1.shape == (1, walls)
+    # Every wall is a neuron σ(s x - s a) standing at a wall of the layout.
+    assert set(np.round(est._frozen_layers().intercepts[0] / -W1[0], 9)) <= set(
+        np.round(est.edges_[0], 9)
+    )
+
+
+def test_the_towers_compute_no_activation_of_their_own():
+    """The sigmoid is written once, in _activations: the tower modules only
+    build weights and call the network."""
+    import inspect
+
+    from sknn_intuition import _tower, _tower_layout
+
+    for module in (_tower, _tower_layout):
+        source = inspect.getsource(module)
+        for formula in ("expit", "np.exp(", "1 + np.exp", "logistic"):
+            assert formula not in source, (module.__name__, formula)
+
+
+def test_the_layout_is_plain_functions_of_the_data():
+    from sknn_intuition import _tower_layout as layout
+
+    # Walls halfway between centres, half a gap beyond the ends.
+    assert_allclose(layout.walls_around(np.array([0.0, 1.0, 3.0])), [-0.5, 0.5, 2.0, 4.0])
+    # Integer weights are repetitions, zero weights play no part.
+    x, w = np.array([3.0, 1.0, 2.0, 9.0]), np.array([2, 1, 3, 0])
+    q = np.linspace(0, 1, 5)
+    repeated = np.repeat(x, w)
+    assert_allclose(
+        layout.weighted_quantiles(x, w, q), np.quantile(repeated, q, method="inverted_cdf")
+    )
+    rng = np.random.default_rng(24)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    params = dict(n_towers=6, steepness=4.0, edges="uniform", cells="auto", max_towers=1000)
+    attrs = layout.layout(X, None, bounds=None, **params)
+    est = TowerRegressor(**params).fit(X, X[:, 0])
+    assert attrs.keys() <= vars(est).keys()
+    for name, value in attrs.items():
+        if isinstance(value, list):
+            assert all(np.array_equal(a, b) for a, b in zip(value, getattr(est, name)))
+        else:
+            assert np.array_equal(value, getattr(est, name)), name
+    with pytest.raises(ValueError, match="low < high"):
+        layout.layout(X, None, bounds=[(0, 1), (1, 1)], **params)
