@@ -29,7 +29,6 @@ def empty_sums(n_features, n_outputs):
         "w": 0.0,  # Σ w_i
         "t": np.zeros(n_features),  # Σ w_i T_i
         "y": np.zeros(n_outputs),  # Σ w_i y_i
-        "yy": 0.0,  # Σ w_i ‖y_i‖²
         "tt": np.zeros((n_features, n_features)),  # Σ w_i T_iᵀ T_i
         "ty": np.zeros((n_features, n_outputs)),  # Σ w_i T_iᵀ y_i
     }
@@ -48,13 +47,16 @@ def add_block(sums, T, Y, w=None):
         sums["w"] += float(w.sum())
     sums["t"] += TW.sum(axis=0)
     sums["y"] += WY.sum(axis=0)
-    sums["yy"] += float(np.vdot(WY, Y))
     _add_gram(sums["tt"], TW, T)  # tt += (W T)ᵀ T, in place
     sums["ty"] += TW.T @ Y
 
 
 def solve(sums, alpha):
-    """Heights, bias and the minimised loss from the gathered sums."""
+    """Heights and bias from the gathered sums.
+
+    The loss they reach is the loss table's business: the estimator measures
+    it with a forward pass (no second formula for the squared error here).
+    """
     sw, k = sums["w"], sums["y"].shape[0]
     t_mean, y_mean = sums["t"] / sw, sums["y"] / sw
     R = sums["ty"] - sw * np.outer(t_mean, y_mean)
@@ -73,11 +75,7 @@ def solve(sums, alpha):
         C = _centred_system(sums, t_mean, lam)
         H = linalg.lstsq(C, R, cond=1e-12, check_finite=False)[0]
     b = y_mean - t_mean @ H
-    # The minimised objective, from the sums: Σ w ‖y - T H - b‖² expanded.
-    sse = sums["yy"] - 2 * np.sum(H * sums["ty"]) - 2 * b @ sums["y"]
-    sse += np.sum(H * (sums["tt"] @ H)) + 2 * (sums["t"] @ H) @ b + sw * b @ b
-    loss = max(float(sse) / (sw * k), 0.0) + 0.5 * alpha * float(np.sum(H * H))
-    return H, b, loss
+    return H, b
 
 
 def solve_dual(column_blocks, Y, w, alpha):
@@ -110,16 +108,10 @@ def solve_dual(column_blocks, Y, w, alpha):
             dual = None
     if dual is None:  # the least-norm solution: H = Aᵀ (A Aᵀ)⁺ B
         dual = linalg.lstsq(K, B, cond=1e-12, check_finite=False)[0]
-    blocks, fitted = [], np.zeros_like(Y)
-    for T, t_mean in zip(column_blocks(), means):
-        H_b = ((T - t_mean) * root).T @ dual
-        blocks.append(H_b)
-        fitted += T @ H_b
+    blocks = [((T - t_mean) * root).T @ dual for T, t_mean in zip(column_blocks(), means)]
     H = np.vstack(blocks)
     b = y_mean - np.concatenate(means) @ H
-    R = fitted + b - Y
-    loss = float(w @ np.einsum("ij,ij->i", R, R)) / (sw * k)
-    return H, b, loss + 0.5 * alpha * float(np.sum(H * H))
+    return H, b
 
 
 def _centred_system(sums, t_mean, lam):

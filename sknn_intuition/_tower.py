@@ -22,7 +22,14 @@ from ._base import validate_fit_data, validate_sample_weight
 from ._least_squares import add_block, empty_sums, solve, solve_dual
 from ._network import Stack
 from ._optimizers import OPTIMIZERS
-from ._sgd import TRAINER_CONSTRAINTS, SGDTrainerMixin, fit_mode, state_names, training_state
+from ._sgd import (
+    TRAINER_CONSTRAINTS,
+    SGDTrainerMixin,
+    fit_mode,
+    penalty_value_and_gradient,
+    state_names,
+    training_state,
+)
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 SOLVERS = ("lstsq", *OPTIMIZERS)
@@ -34,6 +41,9 @@ EDGE_PLACEMENTS = ("uniform", "quantile")
 # and at least _BLOCK_ROWS rows, so that the products over many towers stay
 # efficient.
 _BLOCK_BYTES = 2**20
+# The exact solve keeps the towers' activations for measuring its loss when
+# they take at most this many bytes (else it computes them again).
+_KEEP_BYTES = 2**24
 _BLOCK_ROWS = 256
 
 # Above this many towers (and more towers than samples) the exact solver works
@@ -537,28 +547,69 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         The towers' activations come a block of rows at a time (the sums of
         the normal equations), or with many more towers than samples a block
         of towers at a time (the samples' system), so that they are never
-        all held at once.
+        all held at once. Returns the loss the heights reach on ``(X, Y)``.
         """
         state = training_state(self)
+        kept = None
         if self._use_dual(X.shape[0], partial):
-            H, b, loss = solve_dual(lambda: self._tower_columns(X), Y, sw, self.alpha)
+            H, b = solve_dual(lambda: self._tower_columns(X), Y, sw, self.alpha)
             state.pop("lstsq", None)
         else:
             sums = state.get("lstsq") if fit_mode(self) == "partial" else None
             if sums is None:
                 sums = empty_sums(self.n_towers_, self.n_outputs_)
             layers = self._frozen_layers()
+            # The activations are kept for the loss below when they are small.
+            keep = X.shape[0] * self.n_towers_ * X.itemsize <= _KEEP_BYTES
+            kept = [] if keep else None
             # The largest product is the sums' T_bᵀ T_b, n_towers x n_towers.
             gram = [self.n_towers_, self.n_towers_]
             with _layout.blas_threads_for(gram, _block_rows(self.n_towers_)):
                 for rows in _row_blocks(X.shape[0], self.n_towers_):
                     w = None if sw is None else sw[rows]
-                    add_block(sums, _towers(layers, X[rows]), Y[rows], w)
+                    T = _towers(layers, X[rows])
+                    add_block(sums, T, Y[rows], w)
+                    if keep:
+                        kept.append(T)
             state["lstsq"] = sums
-            H, b, loss = solve(sums, self.alpha)
+            H, b = solve(sums, self.alpha)
         dtype = self.tower_left_.dtype
         self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
-        return loss
+        return self._exact_loss(X, Y, sw, kept)
+
+    def _exact_loss(self, X, Y, sw, kept=None):
+        """The objective at the solved heights, by the path every training step takes.
+
+        ``_network.loss_and_gradients`` over blocks of rows: the loss table on
+        the towers' layer kept from the solve (``kept``, its row blocks), or
+        through the whole stack when the activations were not kept. Plus the
+        L2 penalty, as the trainer adds it.
+        """
+        params = self._sgd_parameters()
+        grads = [np.empty_like(p) for p in params]
+        if kept is None:
+            stack, layers = None, self._frozen_layers()
+        else:
+            stack = Stack([params[0]], [params[1]], [], "identity", "squared_error")
+        total = 0.0
+        # The kept blocks' rows; else about _BLOCK_BYTES of activations a block,
+        # however many towers (one row at a time, with a hundred thousand).
+        step = _block_rows(self.n_towers_) if kept is not None else max(
+            1, _BLOCK_BYTES // (8 * (self.n_towers_ + 1))
+        )
+        for i, start in enumerate(range(0, X.shape[0], step)):
+            rows = slice(start, start + step)
+            A = X[rows] if kept is None else kept[i]
+            block = self._stack(layers, params) if kept is None else stack
+            w = None if sw is None else sw[rows]
+            g = self._stack(layers, grads) if kept is None else stack._replace(
+                coefs=grads[:1], intercepts=grads[1:]
+            )
+            loss, _ = _network.loss_and_gradients(block, A, Y[rows], w, g.coefs, g.intercepts)
+            total += loss * A.shape[0]
+        total /= X.shape[0] if sw is None else float(sw.sum())
+        return total + penalty_value_and_gradient("l2", self.alpha, 0.0, params[:1], [True],
+                                                  grads[:1])
 
     def _tower_columns(self, X):
         """The towers' activations on ``X``, a block of towers (columns) at a time."""

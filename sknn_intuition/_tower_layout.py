@@ -29,6 +29,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
+from ._activations import ACTIVATIONS
+
 # n_towers='auto': at most this many towers per feature, and about this many
 # samples (or more) in each tower or cell.
 MAX_AUTO_TOWERS = 30
@@ -287,8 +289,11 @@ def frozen_layers(feature, left, right, cell_edges, cells, steepness, n_features
     n_walls, n_1d = len(wall_at), len(feature)
     W1 = _weights(wall_feature, np.arange(n_walls), wall_slope, (n_features, n_walls), dtype)
     b1 = (-wall_slope * wall_at).astype(dtype)
-    # Layer 2: tower = (σ_left - σ_right) / tanh(k / 4), peak 1 at the centre.
-    scale = 1.0 / np.tanh(steepness / 4.0)
+    # Layer 2: tower = (σ_left - σ_right) / peak, 1 at the centre. At the
+    # centre the walls stand k/2 away on either side: peak = σ(k/2) - σ(-k/2)
+    # (which is tanh(k/4)), computed by the sigmoid neurons' own function.
+    left_up, right_up = ACTIVATIONS["sigmoid"](np.array([steepness / 2, -steepness / 2]))
+    scale = 1.0 / (left_up - right_up)
     t = np.arange(n_1d)
     rows, cols = [left_wall[:n_1d], right_wall[:n_1d]], [t, t]
     vals = [np.full(n_1d, scale), np.full(n_1d, -scale)]
