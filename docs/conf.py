@@ -85,6 +85,7 @@ _STORY = [
     "TowerRegressor",
     "FeedForwardRegressor",
     "FeedForwardClassifier",
+    "NetworkDiagram",
     "TowerDisplay",
 ]
 
@@ -100,7 +101,7 @@ def _public_api():
         if name.startswith("__"):
             continue  # __version__
         obj = getattr(sknn_intuition, name)
-        if inspect.isclass(obj) and name.endswith("Display"):
+        if inspect.isclass(obj) and name.endswith(("Display", "Diagram")):
             groups["Displays"].append(name)
         elif inspect.isclass(obj) and hasattr(obj, "fit"):
             groups["Estimators"].append(name)
@@ -220,6 +221,7 @@ html_theme_options = {
         "benchmarks": ["page-toc"],
         "scaling_out": ["page-toc"],
         "persistence": ["page-toc"],
+        "references": ["page-toc"],
     },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
@@ -230,6 +232,7 @@ html_sidebars = {
     "benchmarks": [],
     "scaling_out": [],
     "persistence": [],
+    "references": [],
     "code_map": [],
     "differences": [],
 }

@@ -1,6 +1,7 @@
 """Every code example of the user guide, the front page and the README runs.
 
-Doctest blocks (``>>>``) are checked against the output they show, so the
+Doctest blocks (``>>>``, at the margin or indented inside a directive such
+as an exercise's solution) are checked against the output they show, so the
 numbers quoted there come from the run; ``.. code-block:: python`` blocks (and
 the README's ```python blocks) are executed. The blocks of one page run in
 order in one namespace, as a reader would type them.
@@ -34,11 +35,15 @@ def _blocks(text, markdown=False):
             body = [ln[3:] for ln in lines[i + 1 : j]]
             yield "code", i + 1, "\n".join(body).strip("\n")
             i = j
-        elif not markdown and line.startswith(">>>"):
+        elif not markdown and line.lstrip().startswith(">>>"):
+            # At the margin, or indented inside a directive (an exercise's
+            # solution): the block ends at the first blank line.
+            indent = len(line) - len(line.lstrip())
             j = i
             while j < len(lines) and lines[j].strip():
                 j += 1
-            yield "doctest", i + 1, "\n".join(lines[i:j]) + "\n"
+            body = [ln[indent:] for ln in lines[i:j]]
+            yield "doctest", i + 1, "\n".join(body) + "\n"
             i = j
         else:
             i += 1
@@ -57,6 +62,7 @@ def _run(path, markdown=False):
             report = []
             result = runner.run(test, out=report.append, clear_globs=False)
             assert result.failed == 0, "".join(report)
+            namespace.update(test.globs)  # the test ran on a copy of the namespace
         ran += 1
     return ran
 
