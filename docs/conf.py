@@ -60,6 +60,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "explorable",  # sliders over frames drawn at build time (sphinxext/)
 ]
 
 templates_path = ["_templates"]

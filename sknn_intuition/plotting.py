@@ -398,6 +398,64 @@ class NetworkDiagram:
         names.append(["ŷ" if n_out == 1 else f"ŷ{j}" for j in range(n_out)])
         return names
 
+    _RADIUS = 0.3
+
+    def _fmt(self, v):
+        text = f"{v:.{self.precision}f}"
+        return text[1:] if text.lstrip("-0.") == "" and text.startswith("-") else text
+
+    def _centre(self, sizes, layer, i):
+        """Where neuron ``i`` of ``layer`` stands: columns 3 apart, rows 1.5."""
+        n, tallest = sizes[layer], max(sizes)
+        return 3.0 * layer, (tallest - 1) * 0.75 - (i - (n - 1) / 2.0) * 1.5
+
+    def _draw_connections(self, ax, sizes):
+        self.connections_, self.weight_labels_ = [], []
+        for layer, W in enumerate(self.coefs):
+            lines = np.empty(W.shape, dtype=object)
+            labels = np.empty(W.shape, dtype=object)
+            # Between two layers of several neurons the label sits a third of
+            # the way along, where the lines leaving one neuron are still apart.
+            t = 0.5 if min(W.shape) == 1 else 0.3
+            prefix = f"{self.labels[0]} = " if W.size <= 4 else ""
+            for i, j in np.ndindex(W.shape):
+                (x0, y0) = self._centre(sizes, layer, i)
+                (x1, y1) = self._centre(sizes, layer + 1, j)
+                (lines[i, j],) = ax.plot([x0, x1], [y0, y1], color="0.45", lw=1.2, zorder=1)
+                labels[i, j] = ax.text(
+                    x0 + t * (x1 - x0), y0 + t * (y1 - y0), prefix + self._fmt(W[i, j]),
+                    ha="center", va="center", fontsize=10, zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                )
+            self.connections_.append(lines)
+            self.weight_labels_.append(labels)
+
+    def _draw_neurons(self, ax, sizes, names):
+        from matplotlib.patches import Circle
+
+        self.neurons_ = []
+        colours = ["#d9e8f5"] + ["#fde3c8"] * (len(sizes) - 2) + ["#d8f0d2"]
+        for layer, n in enumerate(sizes):
+            circles = []
+            for i in range(n):
+                cx, cy = self._centre(sizes, layer, i)
+                circle = Circle((cx, cy), self._RADIUS, fc=colours[layer], ec="0.2", lw=1.5,
+                                zorder=2)
+                ax.add_patch(circle)
+                circles.append(circle)
+                name = names[layer][i]
+                ax.text(cx, cy, name, ha="center", va="center",
+                        fontsize=12 if len(name) <= 2 else 10, zorder=4)
+                below = []
+                if layer > 0:
+                    below.append(f"{self.labels[1]} = " + self._fmt(self.intercepts[layer - 1][i]))
+                if self.values is not None and self.values[layer] is not None:
+                    below.append(f"{self.labels[2]} " + self._fmt(self.values[layer][i]))
+                if below:
+                    ax.text(cx, cy - self._RADIUS - 0.12, "\n".join(below), ha="center",
+                            va="top", fontsize=10, zorder=4)
+            self.neurons_.append(circles)
+
     def plot(self, ax=None):
         """Draw the display.
 
@@ -412,83 +470,22 @@ class NetworkDiagram:
             ``self``, with ``ax_``, ``figure_`` and the artists set.
         """
         plt = _check_matplotlib("NetworkDiagram")
-        from matplotlib.patches import Circle
-
         sizes = [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
         names = self.names or self._default_names(sizes)
-        digits = self.precision
-
-        def fmt(v):
-            text = f"{v:.{digits}f}"
-            return text[1:] if text.lstrip("-0.") == "" and text.startswith("-") else text
-
         if ax is None:
-            width = 2.6 * len(sizes)
-            _, ax = plt.subplots(figsize=(width, 1.0 + 1.0 * max(sizes)))
-        radius = 0.3
-        tallest = max(sizes)
-
-        def centre(layer, i):
-            n = sizes[layer]
-            return 3.0 * layer, (tallest - 1) * 0.75 - (i - (n - 1) / 2.0) * 1.5
-
-        self.connections_, self.weight_labels_ = [], []
-        for layer, W in enumerate(self.coefs):
-            lines = np.empty(W.shape, dtype=object)
-            labels = np.empty(W.shape, dtype=object)
-            for i in range(W.shape[0]):
-                for j in range(W.shape[1]):
-                    (x0, y0), (x1, y1) = centre(layer, i), centre(layer + 1, j)
-                    (lines[i, j],) = ax.plot(
-                        [x0, x1], [y0, y1], color="0.45", lw=1.2, zorder=1
-                    )
-                    # Between two layers of several neurons the label sits a third of the
-                    # way along, where the lines leaving one neuron are still apart.
-                    t = 0.5 if min(W.shape) == 1 else 0.3
-                    lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                    prefix = f"{self.labels[0]} = " if W.size <= 4 else ""
-                    labels[i, j] = ax.text(
-                        lx, ly, prefix + fmt(W[i, j]), ha="center", va="center",
-                        fontsize=10, zorder=3,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
-                    )
-            self.connections_.append(lines)
-            self.weight_labels_.append(labels)
-
-        self.neurons_ = []
-        colours = ["#d9e8f5"] + ["#fde3c8"] * (len(sizes) - 2) + ["#d8f0d2"]
-        for layer, n in enumerate(sizes):
-            circles = []
-            for i in range(n):
-                cx, cy = centre(layer, i)
-                circle = Circle((cx, cy), radius, fc=colours[layer], ec="0.2", lw=1.5, zorder=2)
-                ax.add_patch(circle)
-                circles.append(circle)
-                ax.text(cx, cy, names[layer][i], ha="center", va="center",
-                        fontsize=12 if len(names[layer][i]) <= 2 else 10,
-                        zorder=4)
-                below = []
-                if layer > 0:
-                    bias = self.intercepts[layer - 1][i]
-                    below.append(f"{self.labels[1]} = " + fmt(bias))
-                if self.values is not None and self.values[layer] is not None:
-                    below.append(f"{self.labels[2]} " + fmt(self.values[layer][i]))
-                if below:
-                    ax.text(cx, cy - radius - 0.12, "\n".join(below), ha="center",
-                            va="top", fontsize=10, zorder=4)
-            self.neurons_.append(circles)
+            _, ax = plt.subplots(figsize=(2.6 * len(sizes), 1.0 + 1.0 * max(sizes)))
+        self._draw_connections(ax, sizes)
+        self._draw_neurons(ax, sizes, names)
+        span = (max(sizes) - 1) * 1.5
+        top = span + self._RADIUS + 0.3
         if self.activations is not None:
-            top = (tallest - 1) * 1.5 + radius + 0.3
-            for layer, name in enumerate(self.activations, start=1):
+            for layer, name in enumerate(["input", *self.activations]):
                 ax.text(3.0 * layer, top, name, ha="center", va="bottom", fontsize=10,
                         style="italic", color="0.3")
-            ax.text(0.0, top, "input", ha="center", va="bottom", fontsize=10,
-                    style="italic", color="0.3")
         ax.set_aspect("equal")
         ax.set_xlim(-1.0, 3.0 * (len(sizes) - 1) + 1.0)
-        span = (tallest - 1) * 1.5
         lines_below = (self.values is not None) + 1
-        ax.set_ylim(-radius - 0.25 - 0.3 * lines_below, span + radius + 0.75)
+        ax.set_ylim(-self._RADIUS - 0.25 - 0.3 * lines_below, top + 0.45)
         ax.axis("off")
         self.ax_ = ax
         self.figure_ = ax.figure
