@@ -64,7 +64,15 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "_intersphinx", "sphinxext", "check_pages.py"]
+exclude_patterns = [
+    "_build",
+    "README.md",
+    "_intersphinx",
+    "sphinxext",
+    "check_pages.py",
+    "sg_execution_times.rst",
+    "auto_examples/sg_execution_times.rst",
+]
 root_doc = "index"
 default_role = "literal"
 
@@ -204,6 +212,10 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "show_memory": False,
     "min_reported_time": 5,
+    # The execution-times pages load jQuery and DataTables from a CDN: the
+    # pages must work offline, so they are not written (and a stale copy from
+    # an older build is left out below).
+    "write_computation_times": False,
 }
 
 # -- HTML --------------------------------------------------------------------
