@@ -66,6 +66,9 @@ class TowerDisplay:
         Targets of ``X``.
     feature_names : list of str, default=None
         Axis labels.
+    fill : bool, default=False
+        Fill each tower (1-D), in two alternating colours, so that the towers
+        stand out and can be counted; by default each is a thin line.
 
     Attributes
     ----------
@@ -75,6 +78,8 @@ class TowerDisplay:
         The figure holding ``ax_``.
     tower_lines_ : list of Line2D
         One line per tower (1-D).
+    tower_fills_ : list of PolyCollection
+        One filled area per tower (1-D, with ``fill=True``; else empty).
     sum_line_ : Line2D
         The prediction, the towers' sum (1-D).
     surface_ : matplotlib artist
@@ -108,6 +113,7 @@ class TowerDisplay:
         X=None,
         y=None,
         feature_names=None,
+        fill=False,
     ):
         self.grid = grid
         self.prediction = prediction
@@ -116,9 +122,12 @@ class TowerDisplay:
         self.X = X
         self.y = y
         self.feature_names = feature_names
+        self.fill = fill
 
     @classmethod
-    def from_estimator(cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None):
+    def from_estimator(
+        cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None, fill=False
+    ):
         """Compute the towers of ``estimator`` over the range of ``X`` and draw them.
 
         Parameters
@@ -138,6 +147,8 @@ class TowerDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on (in 2-D, a 3-D axes gives a surface, any other
             filled contours); a new figure if None.
+        fill : bool, default=False
+            Fill each tower (1-D), so the towers can be counted.
 
         Returns
         -------
@@ -177,6 +188,7 @@ class TowerDisplay:
                 X=X[:, 0],
                 y=y,
                 feature_names=names,
+                fill=fill,
             )
         else:
             m = grid_resolution or 60
@@ -236,16 +248,20 @@ class TowerDisplay:
             if self.X is not None and self.y is not None:
                 self.data_ = ax.scatter(self.X, self.y, s=6, c="0.6", alpha=0.5, label="target")
             ax.axhline(self.intercept, color="0.4", lw=0.8, ls=":", label="output bias")
-            self.tower_lines_ = []
+            self.tower_lines_, self.tower_fills_ = [], []
             towers = np.empty((len(self.grid), 0)) if self.towers is None else self.towers
             for k in range(towers.shape[1]):
-                (line,) = ax.plot(
-                    self.grid,
-                    self.intercept + towers[:, k],
-                    lw=0.8,
-                    alpha=0.7,
-                    label="towers (height × activation)" if k == 0 else None,
-                )
+                label = "towers (height × activation)" if k == 0 else None
+                top = self.intercept + towers[:, k]
+                if getattr(self, "fill", False):
+                    colour = ("#4c9bd6", "#f0a04b")[k % 2]
+                    self.tower_fills_.append(
+                        ax.fill_between(self.grid, self.intercept, top, color=colour,
+                                        alpha=0.55, lw=0, label=label)
+                    )
+                    (line,) = ax.plot(self.grid, top, color=colour, lw=0.8)
+                else:
+                    (line,) = ax.plot(self.grid, top, lw=0.8, alpha=0.7, label=label)
                 self.tower_lines_.append(line)
             (self.sum_line_,) = ax.plot(
                 self.grid, self.prediction, color="k", lw=2, label="sum of towers"

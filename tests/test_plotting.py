@@ -136,3 +136,21 @@ def test_network_diagram_needs_a_fitted_network():
 
     with pytest.raises(NotFittedError):
         NetworkDiagram.from_estimator(FeedForwardRegressor())
+
+
+def test_tower_display_fills_one_area_per_tower_on_request():
+    X = np.linspace(-3, 3, 200).reshape(-1, 1)
+    est = TowerRegressor(n_towers=6, steepness=30).fit(X, np.sin(X[:, 0]))
+    plain = TowerDisplay.from_estimator(est, X)
+    assert plain.tower_fills_ == []
+    filled = TowerDisplay.from_estimator(est, X, fill=True)
+    assert len(filled.tower_fills_) == len(filled.tower_lines_) == 6
+    # each area spans from the output bias to its tower's top
+    for k, area in enumerate(filled.tower_fills_):
+        (path,) = area.get_paths()
+        top = filled.intercept + filled.towers[:, k]
+        ys = path.vertices[:, 1]
+        assert ys.min() == pytest.approx(min(filled.intercept, top.min()))
+        assert ys.max() == pytest.approx(max(filled.intercept, top.max()))
+    colours = {tuple(a.get_facecolor()[0][:3]) for a in filled.tower_fills_}
+    assert len(colours) == 2  # neighbours alternate, so the towers can be counted
