@@ -61,7 +61,14 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "explorable",  # sliders over frames drawn at build time (sphinxext/)
+    "sphinx_copybutton",
 ]
+
+# The copy button copies code a reader can paste: the ">>> " and "... "
+# prompts and the printed output of doctests are left out.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 templates_path = ["_templates"]
 exclude_patterns = [

@@ -96,3 +96,34 @@ def test_the_user_guide_shows_no_code_that_is_not_run():
         text = page.read_text()
         blocks = re.findall(r"\.\. code-block:: (\w+)", text)
         assert set(blocks) <= {"python", "bash", "text"}, page.name
+
+
+def test_every_page_of_the_guide_ends_with_exercises_and_worked_solutions():
+    # Two or three exercises a page; each solution shows its working as a
+    # doctest, which the test above runs.
+    for page in PAGES:
+        if page.parent.name != "user_guide" or page.stem == "index":
+            continue
+        text = page.read_text()
+        assert "\nExercises\n---------\n" in text, page.name
+        exercises = text.split("\nExercises\n---------\n", 1)[1]
+        solutions = exercises.split(".. admonition:: Solution")[1:]
+        assert 2 <= len(solutions) <= 3, page.name
+        for solution in solutions:
+            assert "      >>> " in solution, page.name
+
+
+def test_the_guide_numbers_its_steps_as_the_gallery_does():
+    # "4. Towers ..." in the guide shows the gallery's plot_04a_, plot_04b_, ...:
+    # one numbering for both.
+    steps = {}
+    for page in PAGES:
+        match = re.search(r"^(\d+)\. ", page.read_text(), re.MULTILINE)
+        if page.parent.name == "user_guide" and match:
+            steps[int(match.group(1))] = page.read_text()
+    assert sorted(steps) == list(range(1, len(steps) + 1))
+    scripts = sorted((ROOT / "docs" / "examples").glob("plot_[0-9]*.py"))
+    assert scripts
+    for script in scripts:
+        step = int(re.match(r"plot_(\d+)", script.stem).group(1))
+        assert f"sphx_glr_{script.stem}_" in steps[step], script.name
