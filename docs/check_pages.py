@@ -19,6 +19,9 @@ Selenium and chromedriver,
 * moves every slider of every explorable figure to three positions with the
   keyboard, as a reader would, and checks each time that the value shown
   changed and is the slider's, and that a different frame was loaded;
+* clicks the copy button of the first example with ``>>>`` prompts on each
+  page and checks that what it copied has no prompts and no output, so a
+  reader can paste it into Python as it is;
 * takes a screenshot of the front page, the user guide and the gallery
   (``--shots DIR``, default ``docs/_build/shots``).
 
@@ -227,6 +230,55 @@ def check_explorables(driver, page):
     return problems, moves
 
 
+# Catch what the copy button puts on the clipboard (headless Chromium has no
+# clipboard to read back), then click the button of the first doctest block.
+COPY = """
+var block = Array.from(document.querySelectorAll("div.highlight pre")).find(
+  function (pre) { return pre.textContent.indexOf(">>> ") >= 0; });
+if (!block) { return null; }
+window.__copied = null;
+navigator.clipboard.writeText = function (text) {
+  window.__copied = text; return Promise.resolve();
+};
+// clipboard.js (which the copy button uses) selects a hidden text area
+// holding the text, then asks for a copy.
+var execCommand = document.execCommand.bind(document);
+document.execCommand = function (command) {
+  if (command === "copy") {
+    var active = document.activeElement;
+    window.__copied = active && "value" in active && active.value ? active.value
+                      : String(document.getSelection());
+    return true;
+  }
+  return execCommand.apply(null, arguments);
+};
+var button = block.parentNode.querySelector("button.copybtn");
+if (!button) { return {shown: block.textContent, copied: null, button: false}; }
+button.click();
+return {shown: block.textContent, button: true};
+"""
+
+
+def check_copy_button(driver):
+    """The problems with the copy button of the page's first doctest, if any."""
+    first = driver.execute_script(COPY)
+    if first is None:
+        return []
+    if not first["button"]:
+        return ["a doctest block has no copy button"]
+    copied = wait_for(lambda: driver.execute_script("return window.__copied;"), timeout=10)
+    if not copied:
+        return ["the copy button copied nothing"]
+    problems = []
+    if ">>>" in copied or "\n... " in copied or copied.startswith("... "):
+        problems.append("the copy button kept the >>> / ... prompts")
+    code = [ln[4:].rstrip() for ln in first["shown"].splitlines()
+            if ln.startswith((">>> ", "... "))]
+    if [ln.rstrip() for ln in copied.strip("\n").splitlines()] != code:
+        problems.append("the copy button copied more or less than the code of the example")
+    return problems
+
+
 def _three_positions(start, top):
     """Three slider positions, each different from the one before."""
     wanted = [0, top, top // 2] if start != 0 else [top, top // 2, 0]
@@ -297,6 +349,7 @@ def main(argv=None):
                 name in shown_pages or name.startswith(("user_guide/", "auto_examples/plot_"))
             ):
                 driver.save_screenshot(str(args.shots / (name.replace("/", "__") + ".png")))
+            failures += [f"{name}: {p}" for p in check_copy_button(driver)]
             problems, moves = check_explorables(driver, page)
             n_moves += moves
             failures += [f"{name}: {p}" for p in problems]

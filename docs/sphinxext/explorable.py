@@ -36,6 +36,7 @@ from legible_figures import text_sizes
 HERE = pathlib.Path(__file__).resolve().parent
 DPI = 100
 logger = logging.getLogger(__name__)
+_BUILD = {}  # the output folder of the build under way (set when it starts)
 
 
 def _sources_hash():
@@ -103,7 +104,7 @@ class ExplorableDirective(SphinxDirective):
         name = self.arguments[0]
         if name not in explorables.EXPLORABLES:
             raise self.error(f"no explorable named {name!r} in explorables.py")
-        spec = render(name, self.env.app.outdir)
+        spec = render(name, _BUILD["outdir"])
         self.env.note_dependency(str(HERE / "explorables.py"))
         depth = self.env.docname.count("/")
         base = "../" * depth + f"_explore/{name}/"
@@ -144,7 +145,12 @@ class ExplorableDirective(SphinxDirective):
         return [target, *figure]
 
 
+def _remember_outdir(app):
+    _BUILD["outdir"] = app.outdir
+
+
 def setup(app):
+    app.connect("builder-inited", _remember_outdir)
     app.add_directive("explorable", ExplorableDirective)
     app.add_js_file("explorable.js")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
