@@ -234,7 +234,7 @@ def check_explorables(driver, page):
 # clipboard to read back), then click the button of the first doctest block.
 COPY = """
 var block = Array.from(document.querySelectorAll("div.highlight pre")).find(
-  function (pre) { return pre.textContent.indexOf(">>> ") >= 0; });
+  function (pre) { return pre.textContent.trimStart().indexOf(">>> ") === 0; });
 if (!block) { return null; }
 window.__copied = null;
 navigator.clipboard.writeText = function (text) {
