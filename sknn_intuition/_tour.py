@@ -638,9 +638,12 @@ def _plot_steps(results, directory, out):
 # ----------------------------------------------------------------------- main
 def tour(out=print, peers=True, names=None, plots=None):
     """Walk the explanation step by step; return every step's numbers."""
-    _say(out, "Why do neural networks work? The explanation's steps, numbered as "
-              "in the user guide and the gallery, each computed now by "
-              "sknn_intuition's estimators, then the package beside scikit-learn.", "")
+    _say(out, "Why do neural networks work? The classic explanation, as told in "
+              "Michael Nielsen's \"Neural Networks and Deep Learning\" "
+              "(neuralnetworksanddeeplearning.com, chapters 1, 2 and 4) and in "
+              "3Blue1Brown's videos: its steps, numbered as in the user guide and "
+              "the gallery, each computed now by sknn_intuition's estimators, then "
+              "the package beside scikit-learn.", "")
     results = {}
     for step in STEPS:
         results[step.__name__] = step(out)

@@ -159,3 +159,9 @@ def test_the_command_saves_figures(tmp_path, capsys):
 def test_unknown_estimators_are_refused():
     with pytest.raises(SystemExit):
         module_main(["NoSuchEstimator"])
+
+
+def test_the_tour_names_the_explanation_it_follows(walked):
+    lines, _ = walked
+    opening = " ".join(lines[:6])
+    assert "Nielsen" in opening and "3Blue1Brown" in opening
