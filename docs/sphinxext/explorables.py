@@ -285,10 +285,89 @@ def training():
     )
 
 
+# ------------------------------------------------- the learning rate and momentum
+def descent():
+    import warnings
+
+    from sknn_intuition import FeedForwardRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2, size=(100, 1))
+    y = 2 * X[:, 0] - 1 + 0.3 * rng.randn(100)
+    start, steps, batch = (-1.5, 2.5), 40, 10
+    W, B = np.meshgrid(np.linspace(-2.5, 5, 120), np.linspace(-4.5, 4, 120))
+    loss = ((y - W[..., None] * X[:, 0] - B[..., None]) ** 2).mean(axis=-1)
+    best = np.polyfit(X[:, 0], y, 1)
+
+    def settings(rate, momentum):
+        return dict(hidden_layer_sizes=(), solver="sgd", momentum=momentum,
+                    nesterovs_momentum=False, learning_rate_init=rate, alpha=0.0,
+                    batch_size=batch, tol=None, random_state=0)
+
+    def path(rate, momentum):
+        # The line y = w x + b from START: set by hand after the first call,
+        # then one partial_fit per mini-batch (the first with a fresh
+        # optimizer, through a warm-started fit of one epoch on one batch).
+        net = FeedForwardRegressor(max_iter=1, warm_start=True, **settings(rate, momentum))
+        net.partial_fit(X, y)
+        net.coefs_[0][:], net.intercepts_[0][:] = start
+        order, points = np.random.RandomState(1), [start]
+        while len(points) <= steps:
+            perm = order.permutation(len(X))
+            for i in range(0, len(X), batch):
+                rows = perm[i : i + batch]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if len(points) == 1:
+                        net.fit(X[rows], y[rows])
+                    else:
+                        net.partial_fit(X[rows], y[rows])
+                points.append((net.coefs_[0][0, 0], net.intercepts_[0][0]))
+        return np.array(points[: steps + 1])
+
+    def verdict(rate, momentum):
+        try:
+            FeedForwardRegressor(max_iter=20, **settings(rate, momentum)).fit(X, y)
+        except ValueError as exc:
+            return str(exc).split(":")[0]
+        return None
+
+    def draw(fig, rate, momentum):
+        points = path(rate, momentum)
+        ax = fig.subplots()
+        ax.contour(W, B, loss, levels=np.geomspace(loss.min() + 0.02, loss.max(), 14),
+                   colors="0.7", linewidths=0.8)
+        ax.plot(*best, "k*", ms=14, label="lowest loss")
+        ax.plot(points[:, 0], points[:, 1], ".-", color="C0", ms=5, lw=1.2,
+                label=f"{steps} steps of 10 samples")
+        ax.plot(*start, "ks", ms=8, label="start")
+        ax.set(xlim=(-2.5, 5), ylim=(-4.5, 4))
+        ax.set_xlabel("weight w", fontsize=LABEL)
+        ax.set_ylabel("bias b", fontsize=LABEL)
+        failed = verdict(rate, momentum)
+        end = np.hypot(*(points[-1] - best))
+        outcome = f"fit() raises \"{failed}\"" if failed else f"ends {end:.2f} from the best"
+        ax.set_title(f"Rate {rate:g}, momentum {momentum:g}: {outcome}", fontsize=TITLE)
+        ax.legend(loc="lower left", fontsize=SMALL)
+        ax.tick_params(labelsize=SMALL)
+        fig.tight_layout()
+
+    return Spec(
+        sliders=[
+            Slider("rate", "learning rate", [0.005, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6], 0.05),
+            Slider("momentum", "momentum", [0.0, 0.5, 0.9], 0.0),
+        ],
+        draw=draw,
+        figsize=(7.5, 5.6),
+        alt="The path of SGD on the loss surface of a line, for the chosen rate and momentum",
+    )
+
+
 EXPLORABLES = {
     "sigmoid": sigmoid,
     "one_tower": one_tower,
     "n_towers": n_towers,
     "perceptron": perceptron,
     "training": training,
+    "descent": descent,
 }
