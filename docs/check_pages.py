@@ -58,6 +58,9 @@ FLAGS = [
     "--hide-scrollbars",
     "--force-device-scale-factor=1",
     f"--window-size={WIDTH},{HEIGHT}",
+    # No host name resolves: a page that asks for a remote file is logged
+    # (and reported) without the check itself reaching the network.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
 ]
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

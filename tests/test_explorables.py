@@ -138,5 +138,12 @@ def test_moving_a_slider_swaps_the_frame_and_the_value_shown(site):
         problems, moves = check_pages.check_explorables(driver, page)
         assert problems == [] and moves == 6
         assert check_pages.remote_requests(driver) == []
+        # ... and the check would see a page that asks the network for a file
+        remote = site / "remote.html"
+        remote.write_text('<html><body><script src="https://cdn.invalid/x.js"></script>'
+                          "</body></html>")
+        driver.get(remote.as_uri())
+        assert check_pages.remote_requests(driver) == ["https://cdn.invalid/x.js"]
+        assert any("x.js" in m for m in check_pages.script_errors(driver))
     finally:
         driver.quit()
