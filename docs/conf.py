@@ -60,10 +60,26 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "explorable",  # sliders over frames drawn at build time (sphinxext/)
+    "sphinx_copybutton",
 ]
 
+# The copy button copies code a reader can paste: the ">>> " and "... "
+# prompts and the printed output of doctests are left out.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "_intersphinx", "sphinxext", "check_pages.py"]
+exclude_patterns = [
+    "_build",
+    "README.md",
+    "_intersphinx",
+    "sphinxext",
+    "check_pages.py",
+    "sg_execution_times.rst",
+    "auto_examples/sg_execution_times.rst",
+]
 root_doc = "index"
 default_role = "literal"
 
@@ -85,6 +101,7 @@ _STORY = [
     "TowerRegressor",
     "FeedForwardRegressor",
     "FeedForwardClassifier",
+    "NetworkDiagram",
     "TowerDisplay",
 ]
 
@@ -100,7 +117,7 @@ def _public_api():
         if name.startswith("__"):
             continue  # __version__
         obj = getattr(sknn_intuition, name)
-        if inspect.isclass(obj) and name.endswith("Display"):
+        if inspect.isclass(obj) and name.endswith(("Display", "Diagram")):
             groups["Displays"].append(name)
         elif inspect.isclass(obj) and hasattr(obj, "fit"):
             groups["Estimators"].append(name)
@@ -202,6 +219,10 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "show_memory": False,
     "min_reported_time": 5,
+    # The execution-times pages load jQuery and DataTables from a CDN: the
+    # pages must work offline, so they are not written (and a stale copy from
+    # an older build is left out below).
+    "write_computation_times": False,
 }
 
 # -- HTML --------------------------------------------------------------------
@@ -220,6 +241,7 @@ html_theme_options = {
         "benchmarks": ["page-toc"],
         "scaling_out": ["page-toc"],
         "persistence": ["page-toc"],
+        "references": ["page-toc"],
     },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
@@ -230,6 +252,7 @@ html_sidebars = {
     "benchmarks": [],
     "scaling_out": [],
     "persistence": [],
+    "references": [],
     "code_map": [],
     "differences": [],
 }

@@ -9,13 +9,14 @@ from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
 from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
-from .plotting import TowerDisplay
+from .plotting import NetworkDiagram, TowerDisplay
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "FeedForwardClassifier",
     "FeedForwardRegressor",
+    "NetworkDiagram",
     "PerceptronClassifier",
     "SigmoidNeuronClassifier",
     "TowerDisplay",

@@ -1,10 +1,12 @@
 """The tour: the explanation of why neural networks work, run step by step.
 
-``python -m sknn_intuition`` walks the six steps of the explanation, each
-with numbers computed on the spot by the package's estimators — the critic's
-harsh verdicts, the S that sharpens and slides, one tower as two sigmoids, the
-error halving as towers double, a network bending where a line cannot, the
-loss falling — and ends with every estimator tuned in a pipeline beside
+``python -m sknn_intuition`` walks the steps of the explanation, numbered as
+in the user guide and the gallery, each with numbers computed on the spot by
+the package's estimators — a line learnt from pairs, the critic's harsh
+verdicts, the S that sharpens and slides, one tower as two sigmoids, the error
+halving as towers double, a network bending where a line cannot, the loss
+falling, backpropagation's gradients checked by finite differences, momentum
+on a narrow valley — and ends with every estimator tuned in a pipeline beside
 scikit-learn's nearest one. Every line fits in 80 columns; ``--plots DIR``
 saves one figure per step when matplotlib is installed.
 """
@@ -30,9 +32,11 @@ def _say(out, text, indent="   "):
 
 
 def _title(out, number, text):
+    """A step's title, numbered as the user guide's pages (None: no number)."""
+    line = text if number is None else f"{number}. {text}"
     out("")
-    out(f"{number}. {text}")
-    out("-" * min(WIDTH, len(text) + len(str(number)) + 2))
+    out(line)
+    out("-" * min(WIDTH, len(line)))
 
 
 def _curve(x):
@@ -41,10 +45,27 @@ def _curve(x):
 
 
 # ------------------------------------------------------------------ the steps
+def step_learning_a_function(out):
+    from sklearn.linear_model import LinearRegression
+
+    _title(out, 1, "Learning a function from pairs (x, y)")
+    line = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    new = float(line.predict([[3.0]])[0])
+    _say(out, "fit(X, y) learns from pairs, predict(X) answers for new x. From "
+              f"(0, 1), (1, 3), (2, 5) a straight line learns y = 2x + 1 and "
+              f"predicts {new:.1f} at x = 3.")
+    X_train, X_test, y_train, y_test = _curve_data()
+    r2 = LinearRegression().fit(X_train, y_train).score(X_test, y_test)
+    _say(out, "But a line cannot bend: on 200 noisy samples of sin(2x) + 0.3x, "
+              f"R² on 100 new ones is only {r2:.3f}. Learning such non-linear "
+              "relations is what sets neural networks apart (step 5).")
+    return {"prediction": new, "line_r2": r2, "X": X_train, "y": y_train}
+
+
 def step_perceptron(out):
     from ._perceptron import PerceptronClassifier
 
-    _title(out, 1, "The perceptron: a harsh, all-or-nothing judge")
+    _title(out, 2, "The perceptron: a harsh, all-or-nothing judge")
     _say(out, "It fires (predicts 1) when w·x + b > 0. The critic reads one rating "
               "with weight w = 1 and bias b = -0.5:")
     critic = PerceptronClassifier().fit([[0.0], [1.0]], [0, 1])
@@ -67,7 +88,7 @@ def step_perceptron(out):
 def step_sigmoid(out):
     from ._sigmoid_neuron import SigmoidNeuronClassifier
 
-    _title(out, 2, "The sigmoid neuron: an S that sharpens and slides")
+    _title(out, 3, "The sigmoid neuron: an S that sharpens and slides")
     neuron = SigmoidNeuronClassifier().fit([[0.0], [1.0]], [0, 1])
 
     def s(x, w, b):
@@ -97,16 +118,16 @@ def step_one_tower(out):
 
     from ._tower import TowerRegressor
 
-    _title(out, 3, "One tower is two steep sigmoids")
+    _title(out, "4a", "One tower is two steep sigmoids")
     X = np.linspace(0, 1, 50).reshape(-1, 1)
     est = TowerRegressor(n_towers=1, steepness=40).fit(X, np.ones(50))
     a, c = float(est.tower_left_[0]), float(est.tower_right_[0])
     slope = 40 / (c - a)
-    _say(out, "tower(x) = σ(s(x - a)) - σ(s(x - c)). TowerRegressor(n_towers=1, "
+    _say(out, "tower(x) = σ(w(x - a)) - σ(w(x - c)). TowerRegressor(n_towers=1, "
               f"steepness=40) on data in [0, 1] puts the walls at a = {a:.1f} and "
               f"c = {c:.1f} (a single tower is twice as wide as the data, which sit "
-              f"on its top); the slope is s = {slope:.0f}.")
-    out("         x   σ(s(x-a))   σ(s(x-c))   difference   the estimator's tower")
+              f"on its top); the slope is w = steepness / (c - a) = {slope:.0f}.")
+    out("         x   σ(w(x-a))   σ(w(x-c))   difference   the estimator's tower")
     xs = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
     left, right = expit(slope * (xs - a)), expit(slope * (xs - c))
     tower = est.tower_activations(xs.reshape(-1, 1))[:, 0]
@@ -116,13 +137,14 @@ def step_one_tower(out):
     gap = np.abs(est.tower_activations(fine.reshape(-1, 1))[:, 0]
                  - (expit(slope * (fine - a)) - expit(slope * (fine - c)))).max()
     _say(out, f"Largest gap between the two on [-2, 3]: {gap:.1e}.")
-    return {"walls": (a, c), "tower": tower.tolist(), "gap": gap}
+    return {"walls": (a, c), "slope": slope, "tower": tower.tolist(), "gap": gap,
+            "estimator": est}
 
 
 def step_towers_add_up(out):
     from ._tower import TowerRegressor
 
-    _title(out, 4, "Towers add up to a curve: the universal approximation theorem")
+    _title(out, "4b", "Towers add up to a curve: universal approximation")
     _say(out, "f(x) = sin(1.5x) + 0.5 sin(4x) on [-3, 3], fitted by rows of steep "
               "towers (steepness=30); the largest error on a fine grid:")
     X = np.linspace(-3, 3, 600).reshape(-1, 1)
@@ -142,7 +164,7 @@ def step_towers_add_up(out):
               f"overlapping towers (the default steepness=4) reach {smooth_err:.4f} "
               "with 32.")
     return {"counts": counts, "errors": errors, "smooth_error": smooth_err,
-            "X": X, "y": y}
+            "X": X, "y": y, "estimator": TowerRegressor(n_towers=12, steepness=40).fit(X, y)}
 
 
 def _curve_data():
@@ -205,8 +227,103 @@ def step_loss(out):
     return {"curves": curves, "epochs": epochs, "loss_1000": longer.loss_}
 
 
-STEPS = [step_perceptron, step_sigmoid, step_one_tower, step_towers_add_up,
-         step_network, step_loss]
+def _one_two_one():
+    """The user guide's 1-2-1 network, its weights set by hand, one sample."""
+    from ._feedforward import FeedForwardRegressor
+
+    X, y = np.array([[1.5]]), np.array([0.5])
+    net = FeedForwardRegressor(hidden_layer_sizes=(2,), activation="sigmoid",
+                               solver="sgd", momentum=0.0, alpha=0.0,
+                               learning_rate_init=0.1, batch_size=1)
+    net.partial_fit(X, y)
+    net.coefs_[0][:] = [[0.8, -0.4]]
+    net.intercepts_[0][:] = [0.2, 0.1]
+    net.coefs_[1][:] = [[1.0], [-0.5]]
+    net.intercepts_[1][:] = [0.3]
+    return net, X, y
+
+
+def step_backprop(out):
+    _title(out, 7, "Backpropagation: every gradient, checked")
+    net, X, y = _one_two_one()
+    hidden = net.hidden_activations(X, layer=0)[0]
+    y_hat = float(net.predict(X)[0])
+    _say(out, "A 1-2-1 network (two sigmoid neurons), weights set by hand, one "
+              f"sample x = 1.5, y = 0.5. Forward: hidden {hidden[0]:.6f} and "
+              f"{hidden[1]:.6f}, prediction {y_hat:.6f}, loss (y - ŷ)² = "
+              f"{(0.5 - y_hat) ** 2:.6f} (no factor ½).")
+    params = net.coefs_ + net.intercepts_
+    before = [p.copy() for p in params]
+    net.partial_fit(X, y)  # one step of plain SGD: each parameter moves by -η ∂L/∂θ
+    grads = [(b - a) / 0.1 for b, a in zip(before, net.coefs_ + net.intercepts_)]
+    for p, b in zip(net.coefs_ + net.intercepts_, before):
+        p[...] = b
+    worst, h = 0.0, 1e-5
+    for param, grad in zip(net.coefs_ + net.intercepts_, grads):
+        for i in np.ndindex(param.shape):
+            param[i] += h
+            up = float(np.mean((y - net.predict(X)) ** 2))
+            param[i] -= 2 * h
+            down = float(np.mean((y - net.predict(X)) ** 2))
+            param[i] += h
+            worst = max(worst, abs((up - down) / (2 * h) - grad[i]))
+    out("     backpropagation (from the estimator's own SGD step):")
+    for name, g in zip(["∂L/∂w", "∂L/∂v", "∂L/∂b", "∂L/∂c"], grads):
+        out(f"       {name}  " + "  ".join(f"{v:+.6f}" for v in g.ravel()))
+    _say(out, f"Central finite differences (h = 1e-5) agree to {worst:.1e}: the "
+              "chain rule, layer by layer from the output back, gives every "
+              "gradient in one pass.")
+    return {"prediction": y_hat, "gradients": grads, "worst_gap": worst,
+            "net": net, "X": X}
+
+
+def _line_path(momentum, rate, steps=60, batch=10):
+    """(w, b) of the line ŷ = w x + b after each mini-batch of plain SGD or momentum."""
+    from ._feedforward import FeedForwardRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2, size=(100, 1))
+    y = 2 * X[:, 0] - 1 + 0.3 * rng.randn(100)
+    net = FeedForwardRegressor(hidden_layer_sizes=(), solver="sgd", momentum=momentum,
+                               nesterovs_momentum=False, learning_rate_init=rate,
+                               alpha=0.0, batch_size=batch, random_state=0)
+    path, order = [], np.random.RandomState(1)
+    while len(path) < steps:
+        perm = order.permutation(len(X))
+        for i in range(0, len(X), batch):
+            net.partial_fit(X[perm[i:i + batch]], y[perm[i:i + batch]])
+            path.append((net.coefs_[0][0, 0], net.intercepts_[0][0]))
+    best = np.polyfit(X[:, 0], y, 1)
+    return np.array(path[:steps]), best, X, y
+
+
+def step_descent(out):
+    from ._feedforward import FeedForwardRegressor
+
+    _title(out, 8, "Descent as a path: momentum, and a rate too large")
+    _say(out, "The line ŷ = w x + b (hidden_layer_sizes=()) on 100 samples of "
+              "2x - 1 with x in [0, 2]: its loss is a long, narrow valley. "
+              "Distance from the best (w, b) after 60 mini-batches of 10:")
+    paths = {}
+    for name, momentum in [("plain SGD, rate 0.05", 0.0), ("momentum 0.9", 0.9)]:
+        path, best, X, y = _line_path(momentum, 0.05)
+        paths[name] = path
+        out(f"     {name:<24} {np.hypot(*(path[-1] - best)):.3f}")
+    try:
+        FeedForwardRegressor(hidden_layer_sizes=(), solver="sgd", momentum=0.0,
+                             learning_rate_init=0.6, batch_size=10, max_iter=20,
+                             tol=None, random_state=0).fit(X, y)
+        caught = ""
+    except ValueError as exc:
+        caught = str(exc).split(":")[0]
+    _say(out, "Momentum carries the steps along the valley floor. At rate 0.6 "
+              f"every step overshoots further; fit() stops with \"{caught}\" and "
+              "leaves the estimator as it was.")
+    return {"paths": paths, "best": best, "caught": caught}
+
+
+STEPS = [step_learning_a_function, step_perceptron, step_sigmoid, step_one_tower,
+         step_towers_add_up, step_network, step_loss, step_backprop, step_descent]
 def _perceptron_entry():
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import Perceptron
@@ -358,7 +475,7 @@ def run(names=None, out=print):
     tuned by a 3-fold GridSearchCV on a dataset bundled with scikit-learn, and
     scored on a held-out quarter: accuracy for classifiers, R² for regressors.
     """
-    _title(out, 7, "Beside scikit-learn: every estimator tuned in a pipeline")
+    _title(out, None, "Beside scikit-learn: every estimator tuned in a pipeline")
     _say(out, "Score on a held-out quarter (accuracy or R²), time of the whole "
               "3-fold grid search, and the best parameters found.")
     rows = []
@@ -393,6 +510,105 @@ def run(names=None, out=print):
 
 
 # ------------------------------------------------------------------- figures
+# One function per step: each draws that step's figure from the tour's numbers.
+def _fig_learning_a_function(ax, r):
+    from sklearn.linear_model import LinearRegression
+
+    one = r["step_learning_a_function"]
+    grid = np.linspace(-3, 3, 200).reshape(-1, 1)
+    ax.scatter(one["X"][:, 0], one["y"], s=8, color="0.6", label="pairs (x, y)")
+    line = LinearRegression().fit(one["X"], one["y"])
+    ax.plot(grid, line.predict(grid), "k--", label=f"straight line, R² {one['line_r2']:.2f}")
+    ax.plot(grid, _curve(grid[:, 0]), color="C1", label="the true f(x)")
+    ax.set(xlabel="x", ylabel="y", title="Step 1: learning y = f(x) from pairs")
+
+
+def _fig_perceptron(ax, r):
+    x = np.linspace(0, 1, 501)
+    ax.plot(x, (x - 0.5 > 0).astype(int), lw=2, label="w = 1, b = -0.5")
+    ax.plot([0.49, 0.51], r["step_perceptron"]["verdicts"], "o", color="C3", ms=8,
+            label="ratings 0.49 and 0.51")
+    ax.set(xlabel="critic's rating x", ylabel="verdict",
+           title="Step 2: the perceptron, all or nothing")
+
+
+def _fig_sigmoid(ax, r):
+    from scipy.special import expit
+
+    x = np.linspace(0, 1, 501)
+    for w in (1, 5, 20, 100):
+        ax.plot(x, expit(w * (x - 0.5)), label=f"σ(w x + b), w = {w}")
+    ax.set(xlabel="critic's rating x", ylabel="output",
+           title="Step 3: the S sharpens with the weight")
+
+
+def _fig_one_tower(ax, r):
+    from scipy.special import expit
+
+    four = r["step_one_tower"]
+    (a, c), w = four["walls"], four["slope"]
+    x = np.linspace(-1.5, 2.5, 801)
+    ax.plot(x, expit(w * (x - a)), "--", label="σ(w(x - a))")
+    ax.plot(x, expit(w * (x - c)), "--", label="σ(w(x - c))")
+    tower = four["estimator"].tower_activations(x.reshape(-1, 1))[:, 0]
+    ax.fill_between(x, tower, color="C2", alpha=0.4, label="their difference: a tower")
+    ax.set(xlabel="x", ylabel="output", title=f"Step 4a: one tower, slope w = {w:.0f}")
+
+
+def _fig_towers_add_up(ax, r):
+    from .plotting import TowerDisplay
+
+    four = r["step_towers_add_up"]
+    TowerDisplay.from_estimator(four["estimator"], four["X"], four["y"], ax=ax, fill=True)
+    ax.set_title("Step 4b: 12 towers add up to a curve")
+
+
+def _fig_network(ax, r):
+    five = r["step_network"]
+    grid = np.linspace(-3, 3, 400).reshape(-1, 1)
+    ax.scatter(five["X"][:, 0], five["y"], s=6, color="0.6", label="samples")
+    ax.plot(grid, five["net"].predict(grid), lw=2, label="network")
+    ax.plot(grid, five["line"].predict(grid), "k--", label="straight line")
+    ax.set(xlabel="x", ylabel="y", title="Step 5: a network bends")
+
+
+def _fig_loss(ax, r):
+    for name, curve in r["step_loss"]["curves"].items():
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=name)
+    ax.axhline(0.01, color="k", ls=":", label="noise level")
+    ax.set(yscale="log", xlabel="epoch", ylabel="training MSE",
+           title="Step 6: the loss falling")
+
+
+def _fig_backprop(ax, r):
+    from .plotting import NetworkDiagram
+
+    seven = r["step_backprop"]
+    NetworkDiagram.from_estimator(seven["net"], seven["X"][0], precision=3, ax=ax)
+    ax.set_title(f"Step 7: the 1-2-1 network, prediction {seven['prediction']:.3f}")
+
+
+def _fig_descent(ax, r):
+    eight = r["step_descent"]
+    for name, path in eight["paths"].items():
+        ax.plot(path[:, 0], path[:, 1], ".-", ms=3, label=name)
+    ax.plot(*eight["best"], "k*", ms=12, label="lowest loss")
+    ax.set(xlabel="weight w", ylabel="bias b", title="Step 8: descent as a path")
+
+
+FIGURES = [
+    ("1_learning_a_function.png", _fig_learning_a_function),
+    ("2_perceptron.png", _fig_perceptron),
+    ("3_sigmoid_neuron.png", _fig_sigmoid),
+    ("4a_one_tower.png", _fig_one_tower),
+    ("4b_towers_add_up.png", _fig_towers_add_up),
+    ("5_network_vs_line.png", _fig_network),
+    ("6_loss_falling.png", _fig_loss),
+    ("7_backpropagation.png", _fig_backprop),
+    ("8_descent_path.png", _fig_descent),
+]
+
+
 def _plot_steps(results, directory, out):
     """One PNG per step of the explanation, drawn from the tour's own numbers."""
     try:
@@ -406,61 +622,28 @@ def _plot_steps(results, directory, out):
         return []
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    from scipy.special import expit
-
-    x = np.linspace(0, 1, 501)
     saved = []
-
-    def save(fig, name):
+    for name, draw in FIGURES:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        draw(ax, results)
+        if ax.get_legend_handles_labels()[0] and ax.get_legend() is None:
+            ax.legend(fontsize=10)
         fig.tight_layout()
-        path = directory / name
-        fig.savefig(path, dpi=120)
+        fig.savefig(directory / name, dpi=120)
         plt.close(fig)
-        saved.append(path)
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(x, (x > 0.5).astype(int), lw=2, label="perceptron: step")
-    ax.plot(x, expit(x - 0.5), lw=2, label="sigmoid neuron, w = 1")
-    for w in (5, 20, 100):
-        ax.plot(x, expit(w * (x - 0.5)), lw=1, label=f"sigmoid neuron, w = {w}")
-    ax.set(xlabel="critic's rating x", ylabel="output", title="Steps 1-2: step and S")
-    ax.legend(fontsize=9)
-    save(fig, "1_2_step_and_sigmoid.png")
-
-    four = results["step_towers_add_up"]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(four["counts"], four["errors"], "o-", label="largest error, steep towers")
-    ax.loglog(four["counts"], 8 / np.array(four["counts"]), "k:", label="1 / n (scaled)")
-    ax.set(xlabel="number of towers", ylabel="largest error", title="Step 4")
-    ax.legend()
-    save(fig, "4_error_halves.png")
-
-    five = results["step_network"]
-    grid = np.linspace(-3, 3, 400).reshape(-1, 1)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.scatter(five["X"][:, 0], five["y"], s=6, color="0.6", label="samples")
-    ax.plot(grid, five["net"].predict(grid), lw=2, label="network")
-    ax.plot(grid, five["line"].predict(grid), "k--", label="straight line")
-    ax.set(xlabel="x", ylabel="y", title="Step 5: a network bends")
-    ax.legend()
-    save(fig, "5_network_vs_line.png")
-
-    six = results["step_loss"]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, curve in six["curves"].items():
-        ax.plot(np.arange(1, len(curve) + 1), curve, label=name)
-    ax.axhline(0.01, color="k", ls=":", label="noise level")
-    ax.set(yscale="log", xlabel="epoch", ylabel="training MSE", title="Step 6")
-    ax.legend()
-    save(fig, "6_loss_falling.png")
+        saved.append(directory / name)
     return saved
 
 
 # ----------------------------------------------------------------------- main
 def tour(out=print, peers=True, names=None, plots=None):
     """Walk the explanation step by step; return every step's numbers."""
-    _say(out, "Why do neural networks work? Six steps, each computed now by "
-              "sknn_intuition's estimators, then the package beside scikit-learn.", "")
+    _say(out, "Why do neural networks work? The classic explanation, as told in "
+              "Michael Nielsen's \"Neural Networks and Deep Learning\" "
+              "(neuralnetworksanddeeplearning.com, chapters 1, 2 and 4) and in "
+              "3Blue1Brown's videos: its steps, numbered as in the user guide and "
+              "the gallery, each computed now by sknn_intuition's estimators, then "
+              "the package beside scikit-learn.", "")
     results = {}
     for step in STEPS:
         results[step.__name__] = step(out)
@@ -481,9 +664,11 @@ def main(argv=None):
         description=(
             "A tour of sknn_intuition: the explanation of why neural networks "
             "work, step by step, each step with numbers computed by the "
-            "package's estimators (1. the perceptron, 2. the sigmoid neuron, "
-            "3. one tower, 4. towers adding up, 5. a network against a line, "
-            "6. the loss falling), then 7. every estimator fitted inside a "
+            "package's estimators and numbered as in the user guide (1. "
+            "learning a function, 2. the perceptron, 3. the sigmoid neuron, "
+            "4a. one tower, 4b. towers adding up, 5. a network against a line, "
+            "6. the loss falling, 7. backpropagation, 8. descent as a path), "
+            "then every estimator fitted inside a "
             "Pipeline (StandardScaler + estimator) tuned by GridSearchCV "
             "(3-fold) on a dataset bundled with scikit-learn, scored on a "
             "held-out quarter beside scikit-learn's nearest estimator."
@@ -493,12 +678,12 @@ def main(argv=None):
         "estimators",
         nargs="*",
         metavar="ESTIMATOR",
-        help=f"compare only these in step 7 (default: all of {', '.join(ENTRIES)})",
+        help=f"compare only these at the end (default: all of {', '.join(ENTRIES)})",
     )
     parser.add_argument("--plots", metavar="DIR", help="save a figure per step in DIR "
                         "(needs matplotlib: pip install 'sknn-intuition[plot]')")
     parser.add_argument("--no-peers", action="store_true",
-                        help="stop after step 6, without the comparison")
+                        help="stop after step 8, without the comparison")
     args = parser.parse_args(argv)
     unknown = set(args.estimators) - set(ENTRIES)
     if unknown:

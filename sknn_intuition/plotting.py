@@ -1,7 +1,8 @@
 """Pictures of fitted estimators (matplotlib is imported only when drawing).
 
-:class:`TowerDisplay` draws the universal approximation theorem at work: the
-target, every tower of a :class:`~sknn_intuition.TowerRegressor` scaled by
+:class:`NetworkDiagram` draws a small network with its weights (and, for one
+sample, every neuron's value). :class:`TowerDisplay` draws the universal
+approximation theorem at work: the target, every tower of a :class:`~sknn_intuition.TowerRegressor` scaled by
 its height, and their sum; in two dimensions, the surface the towers build.
 """
 
@@ -65,6 +66,9 @@ class TowerDisplay:
         Targets of ``X``.
     feature_names : list of str, default=None
         Axis labels.
+    fill : bool, default=False
+        Fill each tower (1-D), in two alternating colours, so that the towers
+        stand out and can be counted; by default each is a thin line.
 
     Attributes
     ----------
@@ -74,6 +78,8 @@ class TowerDisplay:
         The figure holding ``ax_``.
     tower_lines_ : list of Line2D
         One line per tower (1-D).
+    tower_fills_ : list of PolyCollection
+        One filled area per tower (1-D, with ``fill=True``; else empty).
     sum_line_ : Line2D
         The prediction, the towers' sum (1-D).
     surface_ : matplotlib artist
@@ -107,6 +113,7 @@ class TowerDisplay:
         X=None,
         y=None,
         feature_names=None,
+        fill=False,
     ):
         self.grid = grid
         self.prediction = prediction
@@ -115,9 +122,12 @@ class TowerDisplay:
         self.X = X
         self.y = y
         self.feature_names = feature_names
+        self.fill = fill
 
     @classmethod
-    def from_estimator(cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None):
+    def from_estimator(
+        cls, estimator, X, y=None, *, output=0, grid_resolution=None, ax=None, fill=False
+    ):
         """Compute the towers of ``estimator`` over the range of ``X`` and draw them.
 
         Parameters
@@ -137,6 +147,8 @@ class TowerDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on (in 2-D, a 3-D axes gives a surface, any other
             filled contours); a new figure if None.
+        fill : bool, default=False
+            Fill each tower (1-D), so the towers can be counted.
 
         Returns
         -------
@@ -176,6 +188,7 @@ class TowerDisplay:
                 X=X[:, 0],
                 y=y,
                 feature_names=names,
+                fill=fill,
             )
         else:
             m = grid_resolution or 60
@@ -235,16 +248,20 @@ class TowerDisplay:
             if self.X is not None and self.y is not None:
                 self.data_ = ax.scatter(self.X, self.y, s=6, c="0.6", alpha=0.5, label="target")
             ax.axhline(self.intercept, color="0.4", lw=0.8, ls=":", label="output bias")
-            self.tower_lines_ = []
+            self.tower_lines_, self.tower_fills_ = [], []
             towers = np.empty((len(self.grid), 0)) if self.towers is None else self.towers
             for k in range(towers.shape[1]):
-                (line,) = ax.plot(
-                    self.grid,
-                    self.intercept + towers[:, k],
-                    lw=0.8,
-                    alpha=0.7,
-                    label="towers (height × activation)" if k == 0 else None,
-                )
+                label = "towers (height × activation)" if k == 0 else None
+                top = self.intercept + towers[:, k]
+                if getattr(self, "fill", False):
+                    colour = ("#4c9bd6", "#f0a04b")[k % 2]
+                    self.tower_fills_.append(
+                        ax.fill_between(self.grid, self.intercept, top, color=colour,
+                                        alpha=0.55, lw=0, label=label)
+                    )
+                    (line,) = ax.plot(self.grid, top, color=colour, lw=0.8)
+                else:
+                    (line,) = ax.plot(self.grid, top, lw=0.8, alpha=0.7, label=label)
                 self.tower_lines_.append(line)
             (self.sum_line_,) = ax.plot(
                 self.grid, self.prediction, color="k", lw=2, label="sum of towers"
@@ -255,6 +272,237 @@ class TowerDisplay:
                 f"{towers.shape[1]} towers and their sum" if towers.shape[1] else "The prediction"
             )
             ax.legend(loc="best", fontsize="small")
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+class NetworkDiagram:
+    """A small feed-forward network drawn as neurons and weighted connections.
+
+    Build it with :meth:`from_estimator`. Each layer is a column of circles
+    (input, hidden layers, output); each connection is a line labelled with
+    its weight, and each neuron with its bias. Given one sample, every neuron
+    also shows its value for that sample: the input, the hidden activations
+    ``g(b + w·input)``, and the prediction. Meant for the networks small
+    enough to read, such as the 1-2-1 network whose backpropagation the user
+    guide works by hand.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        ``coefs[l][i, j]`` is the weight from neuron ``i`` of layer ``l`` to
+        neuron ``j`` of layer ``l + 1``.
+    intercepts : list of ndarray
+        ``intercepts[l][j]`` is the bias of neuron ``j`` of layer ``l + 1``.
+    values : list of ndarray or None, default=None
+        One value per neuron and layer, input layer first, for one sample
+        (None for a layer whose neurons show no value).
+    names : list of list of str, default=None
+        One name per neuron and layer; ``x0``, ``h1``, ``ŷ``… if None.
+    activations : list of str, default=None
+        The activation of each layer after the input, written under it.
+    precision : int, default=2
+        Decimals of the numbers written on the diagram.
+    labels : tuple of three str, default=("w", "b", "value")
+        The words written before each weight, each bias and each value:
+        a diagram of gradients, say, would write ``("∂L/∂w", "∂L/∂b", "δ")``.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        The axes drawn on.
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
+    neurons_ : list of list of Circle
+        The circles, one list per layer.
+    connections_ : list of ndarray of Line2D
+        ``connections_[l][i, j]`` joins neuron ``i`` of layer ``l`` to neuron
+        ``j`` of layer ``l + 1``.
+    weight_labels_ : list of ndarray of Text
+        The weight written on each connection, shaped like ``connections_``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sknn_intuition import FeedForwardRegressor
+    >>> from sknn_intuition.plotting import NetworkDiagram
+    >>> X, y = np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1.0, 0.0])
+    >>> net = FeedForwardRegressor(hidden_layer_sizes=(2,), activation="sigmoid",
+    ...                            random_state=0).partial_fit(X, y)
+    >>> diagram = NetworkDiagram.from_estimator(net, X[:1])
+    >>> [len(layer) for layer in diagram.neurons_]
+    [1, 2, 1]
+    """
+
+    def __init__(
+        self,
+        *,
+        coefs,
+        intercepts,
+        values=None,
+        names=None,
+        activations=None,
+        precision=2,
+        labels=("w", "b", "value"),
+    ):
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.values = values
+        self.names = names
+        self.activations = activations
+        self.precision = precision
+        self.labels = labels
+
+    @classmethod
+    def from_estimator(cls, estimator, x=None, *, names=None, precision=2, ax=None):
+        """Draw a fitted FeedForwardRegressor or FeedForwardClassifier.
+
+        Parameters
+        ----------
+        estimator : FeedForwardRegressor or FeedForwardClassifier
+            A fitted network.
+        x : array-like of shape (n_features,) or (1, n_features), default=None
+            One sample: each neuron then shows its value for it (the input,
+            the hidden activations, and the output ``predict`` gives for a
+            regressor, ``predict_proba``'s for a classifier).
+        names : list of list of str, default=None
+            One name per neuron and layer.
+        precision : int, default=2
+            Decimals of the numbers written.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        display : NetworkDiagram
+            The display, with the figure drawn.
+        """
+        check_is_fitted(estimator, "coefs_")
+        coefs = [np.asarray(W, dtype=np.float64) for W in estimator.coefs_]
+        intercepts = [np.asarray(b, dtype=np.float64) for b in estimator.intercepts_]
+        values = None
+        if x is not None:
+            x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+            hidden = estimator.hidden_activations(x)
+            if hasattr(estimator, "predict_proba"):
+                out = estimator.predict_proba(x)
+                if out.shape[1] == 2 and coefs[-1].shape[1] == 1:
+                    out = out[:, 1:]
+            else:
+                out = np.asarray(estimator.predict(x), dtype=np.float64).reshape(1, -1)
+            values = [x[0]] + [h[0] for h in hidden] + [out[0]]
+        activations = [*estimator.activations_, estimator.out_activation_]
+        disp = cls(
+            coefs=coefs,
+            intercepts=intercepts,
+            values=values,
+            names=names,
+            activations=activations,
+            precision=precision,
+        )
+        return disp.plot(ax=ax)
+
+    def _default_names(self, sizes):
+        names = [[f"x{i}" if sizes[0] > 1 else "x" for i in range(sizes[0])]]
+        for layer, n in enumerate(sizes[1:-1], start=1):
+            prefix = "h" if len(sizes) == 3 else f"h{layer}_"
+            names.append([f"{prefix}{j + 1}" for j in range(n)])
+        n_out = sizes[-1]
+        names.append(["ŷ" if n_out == 1 else f"ŷ{j}" for j in range(n_out)])
+        return names
+
+    _RADIUS = 0.3
+
+    def _fmt(self, v):
+        text = f"{v:.{self.precision}f}"
+        return text[1:] if text.lstrip("-0.") == "" and text.startswith("-") else text
+
+    def _centre(self, sizes, layer, i):
+        """Where neuron ``i`` of ``layer`` stands: columns 3 apart, rows 1.5."""
+        n, tallest = sizes[layer], max(sizes)
+        return 3.0 * layer, (tallest - 1) * 0.75 - (i - (n - 1) / 2.0) * 1.5
+
+    def _draw_connections(self, ax, sizes):
+        self.connections_, self.weight_labels_ = [], []
+        for layer, W in enumerate(self.coefs):
+            lines = np.empty(W.shape, dtype=object)
+            labels = np.empty(W.shape, dtype=object)
+            # Between two layers of several neurons the label sits a third of
+            # the way along, where the lines leaving one neuron are still apart.
+            t = 0.5 if min(W.shape) == 1 else 0.3
+            prefix = f"{self.labels[0]} = " if W.size <= 4 else ""
+            for i, j in np.ndindex(W.shape):
+                (x0, y0) = self._centre(sizes, layer, i)
+                (x1, y1) = self._centre(sizes, layer + 1, j)
+                (lines[i, j],) = ax.plot([x0, x1], [y0, y1], color="0.45", lw=1.2, zorder=1)
+                labels[i, j] = ax.text(
+                    x0 + t * (x1 - x0), y0 + t * (y1 - y0), prefix + self._fmt(W[i, j]),
+                    ha="center", va="center", fontsize=10, zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                )
+            self.connections_.append(lines)
+            self.weight_labels_.append(labels)
+
+    def _draw_neurons(self, ax, sizes, names):
+        from matplotlib.patches import Circle
+
+        self.neurons_ = []
+        colours = ["#d9e8f5"] + ["#fde3c8"] * (len(sizes) - 2) + ["#d8f0d2"]
+        for layer, n in enumerate(sizes):
+            circles = []
+            for i in range(n):
+                cx, cy = self._centre(sizes, layer, i)
+                circle = Circle((cx, cy), self._RADIUS, fc=colours[layer], ec="0.2", lw=1.5,
+                                zorder=2)
+                ax.add_patch(circle)
+                circles.append(circle)
+                name = names[layer][i]
+                ax.text(cx, cy, name, ha="center", va="center",
+                        fontsize=12 if len(name) <= 2 else 10, zorder=4)
+                below = []
+                if layer > 0:
+                    below.append(f"{self.labels[1]} = " + self._fmt(self.intercepts[layer - 1][i]))
+                if self.values is not None and self.values[layer] is not None:
+                    below.append(f"{self.labels[2]} " + self._fmt(self.values[layer][i]))
+                if below:
+                    ax.text(cx, cy - self._RADIUS - 0.12, "\n".join(below), ha="center",
+                            va="top", fontsize=10, zorder=4)
+            self.neurons_.append(circles)
+
+    def plot(self, ax=None):
+        """Draw the display.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        display : NetworkDiagram
+            ``self``, with ``ax_``, ``figure_`` and the artists set.
+        """
+        plt = _check_matplotlib("NetworkDiagram")
+        sizes = [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
+        names = self.names or self._default_names(sizes)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(2.6 * len(sizes), 1.0 + 1.0 * max(sizes)))
+        self._draw_connections(ax, sizes)
+        self._draw_neurons(ax, sizes, names)
+        span = (max(sizes) - 1) * 1.5
+        top = span + self._RADIUS + 0.3
+        if self.activations is not None:
+            for layer, name in enumerate(["input", *self.activations]):
+                ax.text(3.0 * layer, top, name, ha="center", va="bottom", fontsize=10,
+                        style="italic", color="0.3")
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.0, 3.0 * (len(sizes) - 1) + 1.0)
+        lines_below = (self.values is not None) + 1
+        ax.set_ylim(-self._RADIUS - 0.25 - 0.3 * lines_below, top + 0.45)
+        ax.axis("off")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

@@ -69,3 +69,88 @@ def test_tower_display_refuses_three_features_and_bad_output():
     est = TowerRegressor(n_towers=3).fit(X[:, :1], X[:, 0])
     with pytest.raises(ValueError, match="output=2"):
         TowerDisplay.from_estimator(est, X[:, :1], output=2)
+
+
+def _one_two_one():
+    from sknn_intuition import FeedForwardRegressor
+
+    X, y = np.array([[1.5]]), np.array([0.5])
+    net = FeedForwardRegressor(hidden_layer_sizes=(2,), activation="sigmoid").partial_fit(X, y)
+    net.coefs_[0][:] = [[0.8, -0.4]]
+    net.intercepts_[0][:] = [0.2, 0.1]
+    net.coefs_[1][:] = [[1.0], [-0.5]]
+    net.intercepts_[1][:] = [0.3]
+    return net, X
+
+
+def test_network_diagram_writes_the_weights_and_the_forward_values():
+    from sknn_intuition import NetworkDiagram
+
+    net, X = _one_two_one()
+    diagram = NetworkDiagram.from_estimator(net, X[0], precision=3)
+    assert [len(layer) for layer in diagram.neurons_] == [1, 2, 1]
+    assert [c.shape for c in diagram.connections_] == [(1, 2), (2, 1)]
+    weights = [t.get_text() for layer in diagram.weight_labels_ for t in layer.ravel()]
+    assert weights == ["w = 0.800", "w = -0.400", "w = 1.000", "w = -0.500"]
+    texts = " ".join(t.get_text() for t in diagram.ax_.texts)
+    # sigma(1.4) = 0.802, sigma(-0.5) = 0.378, the prediction 0.913
+    for value in ("value 1.500", "value 0.802", "value 0.378", "value 0.913", "b = 0.300"):
+        assert value in texts
+    assert "sigmoid" in texts and "identity" in texts
+
+
+def test_network_diagram_draws_any_numbers_with_its_own_words():
+    from sknn_intuition import NetworkDiagram
+
+    diagram = NetworkDiagram(
+        coefs=[np.array([[0.25, -1.0]]), np.array([[2.0], [0.0]])],
+        intercepts=[np.array([-0.0, 1.0]), np.array([0.5])],
+        values=[None, np.array([0.1, 0.2]), np.array([0.3])],
+        labels=("dL/dw", "dL/db", "delta"),
+        precision=1,
+    ).plot()
+    texts = [t.get_text() for t in diagram.ax_.texts]
+    assert "dL/dw = 0.2" in texts and "dL/dw = -1.0" in texts
+    assert any("dL/db = 0.0" in t for t in texts)  # no "-0.0"
+    assert any("delta 0.3" in t for t in texts)
+    assert not any(t.startswith("delta") and "x" in t for t in texts)
+
+
+def test_network_diagram_of_a_classifier_shows_the_probability():
+    from sknn_intuition import FeedForwardClassifier, NetworkDiagram
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    clf = FeedForwardClassifier(hidden_layer_sizes=(3,), random_state=0).partial_fit(
+        X, [0, 1, 1, 0], classes=[0, 1]
+    )
+    diagram = NetworkDiagram.from_estimator(clf, X[1])
+    assert [len(layer) for layer in diagram.neurons_] == [2, 3, 1]
+    p = clf.predict_proba(X[1:2])[0, 1]
+    assert any(f"value {p:.2f}" in t.get_text() for t in diagram.ax_.texts)
+
+
+def test_network_diagram_needs_a_fitted_network():
+    from sklearn.exceptions import NotFittedError
+
+    from sknn_intuition import FeedForwardRegressor, NetworkDiagram
+
+    with pytest.raises(NotFittedError):
+        NetworkDiagram.from_estimator(FeedForwardRegressor())
+
+
+def test_tower_display_fills_one_area_per_tower_on_request():
+    X = np.linspace(-3, 3, 200).reshape(-1, 1)
+    est = TowerRegressor(n_towers=6, steepness=30).fit(X, np.sin(X[:, 0]))
+    plain = TowerDisplay.from_estimator(est, X)
+    assert plain.tower_fills_ == []
+    filled = TowerDisplay.from_estimator(est, X, fill=True)
+    assert len(filled.tower_fills_) == len(filled.tower_lines_) == 6
+    # each area spans from the output bias to its tower's top
+    for k, area in enumerate(filled.tower_fills_):
+        (path,) = area.get_paths()
+        top = filled.intercept + filled.towers[:, k]
+        ys = path.vertices[:, 1]
+        assert ys.min() == pytest.approx(min(filled.intercept, top.min()))
+        assert ys.max() == pytest.approx(max(filled.intercept, top.max()))
+    colours = {tuple(a.get_facecolor()[0][:3]) for a in filled.tower_fills_}
+    assert len(colours) == 2  # neighbours alternate, so the towers can be counted

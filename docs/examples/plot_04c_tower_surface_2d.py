@@ -6,7 +6,7 @@ Towers in two dimensions: a surface
 The same idea works over several inputs. A two-dimensional tower stands on a
 cell ``[a_0, c_0] × [a_1, c_1]`` of the input plane: it is built from the
 one-dimensional towers of the two features, added up and passed through one
-more steep sigmoid, ``σ(s · (tower_0(x0) + tower_1(x1) - 1.5))``, which is
+more steep sigmoid, ``σ(w · (tower_0(x0) + tower_1(x1) - 1.5))``, which is
 about 1 only where both are up. Cells side by side, each with its height,
 build a surface.
 

@@ -39,7 +39,7 @@ y = f(X[:, 0])
 fig, axes = plt.subplots(2, 1, figsize=(9, 8), sharex=True)
 for ax, n in zip(axes, [8, 40]):
     est = TowerRegressor(n_towers=n, steepness=30).fit(X, y)
-    TowerDisplay.from_estimator(est, X, y, ax=ax)
+    TowerDisplay.from_estimator(est, X, y, ax=ax, fill=True)  # filled: count them
     err = np.abs(est.predict(X) - y).max()
     ax.set_title(f"{n} steep towers and their sum (largest error {err:.2f})")
     ax.get_legend().remove()  # one legend for both, below the curves
