@@ -157,9 +157,10 @@ class TrainerHooks(Protocol):
 
 FIT_MODES = ("fresh", "warm", "partial")
 
-# Set by scikit-learn's configuration methods, not by fits: metadata routing
-# (set_fit_request, ...), set_output, and callbacks (any name with "callback").
-_CONFIGURATION = ("_metadata_request", "_sklearn_output_config")
+# Not state: scikit-learn's configuration (metadata routing's set_fit_request
+# and the like, set_output, and callbacks: any name with "callback"), and the
+# running call's fit mode.
+_NOT_STATE = ("_metadata_request", "_sklearn_output_config", "_fit_mode")
 
 
 def state_names(est):
@@ -168,7 +169,7 @@ def state_names(est):
     return [
         k
         for k in vars(est)
-        if k not in params and k not in _CONFIGURATION and "callback" not in k
+        if k not in params and k not in _NOT_STATE and "callback" not in k
     ]
 
 

@@ -448,7 +448,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         keep_layout = mode == "partial" or (mode == "warm" and self.solver != "lstsq")
         # What the previous fit left (not this call's fit mode); a fresh
         # call starts with none of it already.
-        stale = [] if keep_layout else [k for k in state_names(self) if k != "_fit_mode"]
+        stale = [] if keep_layout else state_names(self)
         X, y = validate_fit_data(
             self, X, y, reset=not keep_layout, classifier=False, accept_sparse=False
         )
