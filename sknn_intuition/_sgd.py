@@ -361,6 +361,7 @@ class _Run:
     opt_arrays: tuple
     validation: Any = None  # (X, Y, sw, y) with early stopping
     best_params: Any = None
+    best_validation: Any = None  # (score, loss) of the kept weights
     plateau: Any = None
     callbacks: Any = None  # (context, data) with scikit-learn callbacks
     workspace: Any = None  # the batch arrays (_layout.Workspace)
@@ -545,9 +546,10 @@ class SGDTrainerMixin(CallbackSupportMixin):
             beta_1=s.beta_1,
             beta_2=s.beta_2,
             epsilon=s.epsilon,
-            state=state.get("optimizer"),
+            # A solver changed between partial_fit calls starts afresh.
+            state=state.get("optimizer") if state.get("solver") == s.solver else None,
         )
-        state["optimizer"] = optimizer.state
+        state["optimizer"], state["solver"] = optimizer.state, s.solver
         max_iter = 1 if partial else s.max_iter
         return _Run(
             settings=s,
@@ -620,6 +622,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         improved, stalled = run.plateau.update(metric)
         if improved and run.validation is not None:
             run.best_params = [p.copy() for p in self._sgd_parameters()]
+            run.best_validation = (self.validation_scores_[-1], self.validation_loss_curve_[-1])
         if not stalled:
             return False
         if run.optimizer.trigger_stopping(run.settings.verbose):
@@ -657,8 +660,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 for w, b in zip(run.work, run.best_params):
                     w[...] = b
         if run.validation is not None and self.validation_scores_:
-            self.best_validation_score_ = float(np.max(self.validation_scores_))
-            self.best_loss_ = float(np.min(self.validation_loss_curve_))
+            # The validation score and loss of the weights kept, as
+            # scikit-learn's (not the best of earlier warm-started runs).
+            score, loss = run.best_validation or (
+                self.validation_scores_[-1], self.validation_loss_curve_[-1]
+            )
+            self.best_validation_score_, self.best_loss_ = float(score), float(loss)
         else:
             # As scikit-learn's MLP: None when no validation split was used.
             self.validation_scores_ = self.validation_loss_curve_ = None

@@ -253,3 +253,63 @@ def test_iter_batches_is_a_permutation(n, batch):
     if batch < n and batch > 1:
         # shuffled: not the identity order
         assert not np.array_equal(seen, np.arange(n))
+
+
+# ------------------------------------------------- answers a practitioner reads
+def test_best_validation_score_is_that_of_the_kept_weights():
+    # A warm start whose validation scores are all below an earlier run's:
+    # best_validation_score_ and best_loss_ describe the weights kept now.
+    from sklearn.datasets import make_classification
+
+    from sknn_intuition import FeedForwardClassifier
+
+    X, y = make_classification(300, 6, random_state=0)
+    clf = FeedForwardClassifier(hidden_layer_sizes=(8,), early_stopping=True, max_iter=30,
+                                random_state=0, learning_rate_init=0.01)
+    clf.fit(X, y)
+    earlier = clf.best_validation_score_
+    # Warm start on shuffled labels: the new run's validation scores are poor.
+    rng = np.random.RandomState(1)
+    clf.set_params(warm_start=True, max_iter=5)
+    shuffled = rng.permutation(y)
+    clf.fit(X, shuffled)
+    # The kept weights are those of this run's lowest validation loss.
+    losses, scores = clf.validation_loss_curve_[-5:], clf.validation_scores_[-5:]
+    best = int(np.argmin(losses))
+    assert clf.best_loss_ == pytest.approx(losses[best])
+    assert clf.best_validation_score_ == pytest.approx(scores[best])
+    assert clf.best_validation_score_ < earlier
+    # ... and the score is what the kept weights score on the split.
+    np.testing.assert_allclose(clf.score(*_held_out_of(clf, X, shuffled)), scores[best])
+
+
+@pytest.mark.parametrize("first, second", [("sgd", "adam"), ("adam", "sgd")])
+def test_a_solver_changed_between_partial_fits_starts_a_fresh_optimizer(first, second):
+    from sknn_intuition import FeedForwardRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    y = X @ [1.0, -1.0, 0.5, 0.0]
+    net = FeedForwardRegressor(hidden_layer_sizes=(5,), solver=first, random_state=0,
+                               learning_rate_init=0.01)
+    for _ in range(3):
+        net.partial_fit(X, y)
+    net.set_params(solver=second)
+    net.partial_fit(X, y)  # no KeyError, no step left over from the other solver
+    state = net._training_state["sgd"]
+    assert state["solver"] == second
+    if second == "sgd":  # at learning_rate_init, not at Adam's last step
+        assert state["optimizer"]["learning_rate"] == pytest.approx(0.01)
+        assert "ms" not in state["optimizer"]
+    else:  # Adam's moments and step count start with this call
+        assert state["optimizer"]["t"] == 1
+
+
+def _held_out_of(est, X, y):
+    """The validation split early stopping set aside (the trainer's own split)."""
+    from sklearn.model_selection import train_test_split
+
+    seed = est._training_state["sgd"]["seed"]
+    _, val = train_test_split(np.arange(len(y)), test_size=est.validation_fraction,
+                              random_state=seed, stratify=y)
+    return X[val], y[val]
