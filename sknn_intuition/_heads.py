@@ -97,12 +97,16 @@ class Head:
             raise ValueError(f"The {self.output!r} output has no inverse.")
         return INVERSE_ACTIVATIONS[self.output](P)
 
-    def starting_bias(self, Y, sample_weight=None):
+    def starting_bias(self, Y, sample_weight=None, unseen=None):
         """The biases of the best model that ignores ``x``: ``g⁻¹`` of the mean target.
 
         The weighted mean of each column of ``Y`` (for 0/1 targets, the class
         frequencies), kept inside the range where ``g⁻¹`` is finite; None for
         an output without an inverse (the step, which starts at zero).
+        ``unseen`` (a boolean per output) marks outputs the data say nothing
+        about (a class absent from partial_fit's first batch): they start at
+        the uniform frequency ``1 / K`` (``½`` for a single output), not at a
+        frequency of 0 that would saturate them.
         """
         if self.output not in INVERSE_ACTIVATIONS:
             return None
@@ -110,6 +114,8 @@ class Head:
             mean = Y.mean(axis=0)
         else:
             mean = (sample_weight @ Y) / sample_weight.sum()
+        if unseen is not None:
+            mean = np.where(unseen, 1.0 / max(Y.shape[1], 2), mean)
         mean = np.clip(mean.astype(np.float64), *_MEAN_RANGE[self.output])
         return self.inverse_activation(mean)
 

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._heads import head
 from ._network import Stack, forward
-from ._sgd import SGDTrainerMixin
+from ._sgd import SGDTrainerMixin, fit_mode
 
 
 class LinearSGDMixin(SGDTrainerMixin):
@@ -49,6 +49,13 @@ class LinearSGDMixin(SGDTrainerMixin):
                 value = value.reshape(shapes[name])
             start.append(value)
         self._start = tuple(start)
+        if fit_mode(self) == "warm":
+            # Given weights win over the fitted ones, as in scikit-learn.
+            coef0, intercept0 = self._start
+            if coef0 is not None:
+                self.coef_ = coef0.astype(self._sgd_parameters()[0].dtype)
+            if intercept0 is not None and self.fit_intercept:
+                self.intercept_ = intercept0.astype(self.intercept_.dtype)
         try:
             return self._sgd_fit(X, Y, sw, y, partial=partial)
         finally:

@@ -521,7 +521,14 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         X, y, sw, Y = prepare_classification(
             self, X, y, sample_weight, classes, partial=partial, negative=negative
         )
-        self.output_ = self._output_layer()
+        output = self._output_layer()
+        if fit_mode(self) == "warm" and output != self.output_:
+            raise ValueError(
+                f"warm_start=True: this fit's output layer is {output!r}, but the fitted "
+                f"model's is {self.output_!r} (its weights mean something else); set "
+                "warm_start=False to train a new model, or keep output and loss."
+            )
+        self.output_ = output
         self._resolve_auto_settings(X, sw, first)
         # The biases start where the best model that ignores x has them: at
         # the log-odds of the (weighted) class frequencies for sigmoids, at
@@ -529,8 +536,13 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         # never begins saturated on the wrong side for most of its samples,
         # where a squared error would have almost no gradient to climb out with.
         coef_init, intercept_init = init
-        if intercept_init is None:
-            intercept_init = self._head().starting_bias(Y, sw)
+        if intercept_init is None and fit_mode(self) == "fresh":
+            # partial_fit's first batch may lack classes: those start neutral.
+            present = np.isin(self.classes_, y)
+            unseen = None
+            if partial:
+                unseen = ~present if Y.shape[1] > 1 else np.array([not present.all()])
+            intercept_init = self._head().starting_bias(Y, sw, unseen)
         return self._fit_from(X, Y, sw, y, partial, coef_init, intercept_init)
 
     def __sklearn_tags__(self):

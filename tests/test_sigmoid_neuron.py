@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 from scipy.special import expit, logit, softmax
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -444,3 +444,53 @@ def test_bad_parameters_and_calls_get_clear_errors():
     fitted = clone(est).fit(X, y)
     with pytest.raises(ValueError, match="5 features"):
         fitted.predict_proba(X[:, :3])
+
+
+# ------------------------------------------------- answers a practitioner reads
+def test_partial_fit_learns_a_class_absent_from_the_first_batch():
+    # The first batch holds class 0 only; the stream then is balanced. A bias
+    # started at the log-odds of a frequency of 0 would saturate the neuron.
+    from sklearn.linear_model import SGDClassifier
+
+    rng = np.random.RandomState(0)
+
+    def batch(n, only=None):
+        y = np.full(n, only) if only is not None else rng.randint(2, size=n)
+        X = rng.normal(size=(n, 3)) + 2.0 * (y[:, None] - 0.5)
+        return X, y
+
+    X0, y0 = batch(100, only=0)
+    ours = SigmoidNeuronClassifier().partial_fit(X0, y0, classes=[0, 1])
+    peer = SGDClassifier(random_state=0).partial_fit(X0, y0, classes=[0, 1])
+    for _ in range(40):
+        X, y = batch(100)
+        ours.partial_fit(X, y)
+        peer.partial_fit(X, y)
+    X_test, y_test = batch(2000)
+    assert ours.score(X_test, y_test) >= peer.score(X_test, y_test) - 0.03
+    assert ours.score(X_test, y_test) > 0.9
+
+
+def test_a_warm_start_that_changes_the_output_layer_is_refused():
+    X, y = load_iris(return_X_y=True)
+    clf = SigmoidNeuronClassifier(loss="log_loss", warm_start=True, max_iter=5, tol=None)
+    clf.fit(X, y)
+    assert clf.output_ == "softmax"
+    clf.set_params(output="sigmoid")
+    with pytest.raises(ValueError, match="output layer is 'sigmoid'.*'softmax'"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", ["PerceptronClassifier", "SigmoidNeuronClassifier"])
+def test_coef_init_wins_over_a_warm_start(cls):
+    import sknn_intuition
+
+    X, y = load_iris(return_X_y=True)
+    est = getattr(sknn_intuition, cls)(warm_start=True, max_iter=1, tol=None, shuffle=False)
+    est.fit(X, y)
+    start = np.zeros_like(est.coef_)
+    fresh = getattr(sknn_intuition, cls)(max_iter=1, tol=None, shuffle=False)
+    fresh.fit(X, y, coef_init=start, intercept_init=est.intercept_.copy())
+    est.fit(X, y, coef_init=start, intercept_init=est.intercept_.copy())
+    # One epoch from the given weights, not from the fitted ones.
+    np.testing.assert_allclose(est.coef_, fresh.coef_, rtol=1e-6, atol=1e-9)
