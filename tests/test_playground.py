@@ -212,7 +212,7 @@ class Page:
         from selenium.webdriver.common.keys import Keys
 
         box = self.inner(tid, "input")
-        box.clear()
+        box.send_keys(Keys.CONTROL, "a")  # (clear() would send an empty value first)
         box.send_keys(value, Keys.ENTER)
 
     def select(self, tid, value):

@@ -165,13 +165,13 @@ class Page:
         self.param_box = column(*self.params.values())
 
         self.train = Button(label="▶ train", button_type="primary", width=105, **_tid("train"))
-        self.train.on_click(lambda: self._do(s.start))
+        self.train.on_click(lambda: self._do(s.start, settings=False))
         self.pause = Button(label="❚❚ pause", width=105, **_tid("pause"))
-        self.pause.on_click(lambda: self._do(s.pause))
+        self.pause.on_click(lambda: self._do(s.pause, settings=False))
         self.step = Button(label="step one epoch", width=105, **_tid("step"))
-        self.step.on_click(lambda: self._do(s.step_once))
+        self.step.on_click(lambda: self._do(s.step_once, settings=False))
         self.reset = Button(label="↺ reset", width=105, **_tid("reset"))
-        self.reset.on_click(lambda: self._do(s.reset))
+        self.reset.on_click(lambda: self._do(s.reset, settings=False))
 
         self.readouts = Div(text=_readouts_html(), width=340, height=140, stylesheets=[CSS],
                             **_tid("readouts"))
@@ -255,13 +255,15 @@ class Page:
         )
 
     # ------------------------------------------------------------ events
-    def _do(self, action, *args):
+    def _do(self, action, *args, settings=True):
+        """Run a session's action; redraw the controls too when it changed the settings."""
         try:
             action(*args)
         except ValueError as exc:
             self.session.message = str(exc)
             self.session.version += 1
-        self.sync_controls()
+        if settings:
+            self.sync_controls()
         self.update()
 
     def _param_changed(self, name):
