@@ -212,7 +212,8 @@ class Page:
         from selenium.webdriver.common.keys import Keys
 
         box = self.inner(tid, "input")
-        box.send_keys(Keys.CONTROL, "a")  # (clear() would send an empty value first)
+        # (clear() would send the page an empty value first)
+        box.send_keys(Keys.END, Keys.BACKSPACE * len(box.get_attribute("value")))
         box.send_keys(value, Keys.ENTER)
 
     def select(self, tid, value):
@@ -230,7 +231,7 @@ class Page:
             if value:
                 return value
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}")
+        raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
 
     def labels(self):
         return self.d.execute_script(
@@ -267,7 +268,8 @@ def test_playground_in_the_browser(tmp_path):
         assert "InvalidParameterError: The 'learning_rate_init' parameter of " \
                "FeedForwardClassifier must be a float in the range (0.0, inf)" in message
         page.type("param-learning_rate_init", "0.03")
-        page.wait(lambda: page.text("message") == "", what="the message to clear")
+        page.wait(lambda: page.text("message") == "",
+                  what=lambda: f"the message to clear: {page.text('message')!r}")
 
         # Train from the page: the epoch, the loss and the surface change while it runs.
         page.click("train")

@@ -13,25 +13,29 @@ import weakref
 import webbrowser
 
 import numpy as np
-from bokeh.application import Application
-from bokeh.application.handlers.function import FunctionHandler
-from bokeh.layouts import column, row
-from bokeh.models import (
-    Button,
-    ColumnDataSource,
-    CustomJS,
-    Div,
-    FileInput,
-    PreText,
-    Range1d,
-    Select,
-    Slider,
-    TextInput,
-)
-from bokeh.plotting import figure
-from bokeh.server.server import Server
 
-from ._session import ALL_PARAMS, STEPS, UNIT_GRID, Session
+try:  # the playground extra: serve() names it when it is missing, before running this
+    from bokeh.application import Application
+    from bokeh.application.handlers.function import FunctionHandler
+    from bokeh.layouts import column, row
+    from bokeh.models import (
+        Button,
+        ColumnDataSource,
+        CustomJS,
+        Div,
+        FileInput,
+        PreText,
+        Range1d,
+        Select,
+        Slider,
+        TextInput,
+    )
+    from bokeh.plotting import figure
+    from bokeh.server.server import Server
+except ImportError:  # (the module still imports, e.g. to collect its doctests)
+    Server = None
+
+from ._session import ALL_PARAMS, MAX_UNITS, STEPS, UNIT_GRID, Session
 from .datasets import DATASETS
 
 FRAME_MS = 100
@@ -85,12 +89,23 @@ def _readouts_html():
             + "".join(rows) + "</div>")
 
 
+PER_ROW = 8  # hidden units' maps per row
+
+
+def _tile_shape(n, gap=3):
+    cols, rows = min(n, PER_ROW), -(-n // PER_ROW)
+    return rows * UNIT_GRID + (rows - 1) * gap, cols * UNIT_GRID + (cols - 1) * gap
+
+
 def _tiles(maps, gap=3):
-    """Hidden units' maps side by side in one RGBA image (transparent gaps)."""
-    n = len(maps)
-    out = np.zeros((UNIT_GRID, n * UNIT_GRID + (n - 1) * gap), dtype=np.uint32)
+    """Hidden units' maps in rows of PER_ROW, in one RGBA image (transparent gaps)."""
+    height, width = _tile_shape(len(maps), gap)
+    out = np.zeros((height, width), dtype=np.uint32)
+    step = UNIT_GRID + gap
     for j, m in enumerate(maps):
-        out[:, j * (UNIT_GRID + gap): j * (UNIT_GRID + gap) + UNIT_GRID] = m
+        top = height - (j // PER_ROW) * step  # the first row at the top (rows count upwards)
+        left = (j % PER_ROW) * step
+        out[top - UNIT_GRID:top, left:left + UNIT_GRID] = m
     return out
 
 
@@ -246,8 +261,8 @@ class Page:
             self.readouts, self.message,
         )
         middle = column(self.surface, self.curve, self.towers, self.loss_plot)
-        right = column(Div(text="<b>hidden units</b> (each unit's output over the plane)"),
-                       self.units)
+        self.units_title = Div(text="<b>hidden units</b> (each unit's output over the plane)")
+        right = column(self.units_title, self.units)
         self.layout = column(
             row(controls, middle, right),
             Div(text="<b>The Python code of this model</b> (its predictions match the page's)"),
@@ -303,7 +318,7 @@ class Page:
             regression = s.step.regression
             self.surface.visible = not regression
             self.curve.visible = self.towers.visible = regression
-            self.units.visible = not regression
+            self.units.visible = self.units_title.visible = not regression
             self._draw_data()
         finally:
             self._syncing = False
@@ -337,7 +352,7 @@ class Page:
         train_score, val_score = snap["scores"]
         score = "R²" if snap["regression"] else "accuracy"
         values = [
-            "training…" if running else "paused",
+            "training…" if running else "solved exactly" if snap["done"] else "paused",
             str(snap["epoch"]),
             f"{tl[-1]:.4f}" if tl else "–",
             f"{vl[-1]:.4f}" if vl else "–",
@@ -384,20 +399,24 @@ class Page:
         labels = np.searchsorted(s.classes, snap["labels"]).astype(np.int8)
         self.surface_source.data = {"image": [snap["surface"]], "labels": [labels],
                                     "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0]}
-        layout = [len(maps) for maps in snap["units"]]
+        layout = list(snap["unit_counts"])
         if layout != self.unit_layout:
             figures = []
             for i, n in enumerate(layout):
-                width = n * UNIT_GRID + (n - 1) * 3
+                drawn = min(n, MAX_UNITS)
+                height, width = _tile_shape(drawn)
                 title = (f"hidden layer {i + 1}: {n} units" if s.step.key == "network"
                          else "the neuron's output")
-                fig = figure(width=20 + int(width * 1.75), height=int(UNIT_GRID * 1.75) + 30,
-                             title=title, tools="", toolbar_location=None,
-                             x_range=Range1d(0, width), y_range=Range1d(0, UNIT_GRID),
-                             **_tid(f"layer-{i + 1}"))
+                if drawn < n:
+                    title += f" (the first {drawn} drawn)"
+                fig = figure(width=max(20 + int(width * 1.75), 160),
+                             height=int(height * 1.75) + 30, title=title, tools="",
+                             toolbar_location=None, x_range=Range1d(0, max(width, 80)),
+                             y_range=Range1d(0, height), **_tid(f"layer-{i + 1}"))
                 fig.axis.visible = False
                 fig.grid.visible = False
-                fig.image_rgba(image="image", x=0, y=0, dw=width, dh=UNIT_GRID,
+                fig.outline_line_color = None
+                fig.image_rgba(image="image", x=0, y=0, dw=width, dh=height,
                                source=ColumnDataSource({"image": []}))
                 figures.append(fig)
             self.units.children = figures
@@ -432,6 +451,10 @@ def _free_port(address):
 
 def run(port=0, address="127.0.0.1", open_browser=True, ready=None):
     """Start the Bokeh server, open the page, serve until Ctrl-C; then stop cleanly."""
+    if Server is None:
+        from . import _require_bokeh
+
+        _require_bokeh()
     port = port or _free_port(address)
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     server = Server({"/": Application(FunctionHandler(make_document))}, port=port,

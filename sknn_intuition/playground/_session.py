@@ -32,7 +32,7 @@ SEED = 0
 GRID = 80  # the surface: GRID x GRID points
 UNIT_GRID = 28  # each hidden unit's map: UNIT_GRID x UNIT_GRID points
 CURVE_POINTS = 300  # the towers' curve
-MAX_UNITS = 16  # hidden units drawn per layer
+MAX_UNITS = 32  # hidden units drawn per layer
 MAX_UPLOAD_ROWS = 5000
 
 
@@ -137,6 +137,19 @@ def _unit_colour(a):
     lo, hi = np.nanmin(a), np.nanmax(a)
     span = hi - lo
     return _colour((a - lo) / span if span > 1e-12 else np.full_like(a, 0.5))
+
+
+def _wrap_call(name, args, indent, width=88):
+    """``name(arg, ...),`` over as many lines as it takes, the arguments aligned."""
+    lines, line = [], f"{indent}{name}("
+    pad = " " * len(line)
+    for i, arg in enumerate(args):
+        piece = arg + ("," if i < len(args) - 1 else "),")
+        if len(line) + len(piece) > width and not line.endswith("("):
+            lines.append(line.rstrip())
+            line = pad
+        line += piece + " "
+    return [*lines, line.rstrip()]
 
 
 class Session:
@@ -364,7 +377,8 @@ class Session:
         with self.lock:
             snap = {
                 "version": self.version, "epoch": self.epoch, "message": self.message,
-                "running": self.running, "train_loss": list(self.train_loss),
+                "running": self.running, "done": self.done,
+                "train_loss": list(self.train_loss),
                 "val_loss": list(self.val_loss), "scores": self.scores,
                 "regression": self.step.regression, "trained": self.epoch > 0,
             }
@@ -394,6 +408,7 @@ class Session:
                 layers = [self.model.predict_proba(ss)[:, 1:]]
             else:
                 layers = [np.sign(self.model.decision_function(ss)).reshape(-1, 1)]
+            snap["unit_counts"] = [A.shape[1] for A in layers]
             snap["units"] = [
                 [_unit_colour(A[:, j].reshape(sshape)) for j in range(min(A.shape[1], MAX_UNITS))]
                 for A in layers
@@ -449,15 +464,16 @@ class Session:
         elif mode == "lbfgs":
             params.update(max_iter=1, warm_start=True)
         params["random_state"] = SEED
-        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        lines.append(f"model = make_pipeline(StandardScaler(), {name}({args}))")
+        lines += ["model = make_pipeline(", "    StandardScaler(),",
+                  *_wrap_call(name, [f"{k}={v!r}" for k, v in params.items()], "    "), ")"]
         if n == 0:
             lines.append("# not trained yet: press train or step on the page")
             return "\n".join(lines) + "\n"
         lines.append("with warnings.catch_warnings():")
         lines.append("    warnings.simplefilter('ignore', ConvergenceWarning)")
         if mode == "partial":
-            lines.append(f"    model.fit(X_train, y_train)  # {n} epochs, as on the page")
+            lines.append(f"    model.fit(X_train, y_train)  # {n} epoch{'s' * (n != 1)}, "
+                         "as on the page")
         elif mode == "lbfgs":
             lines.append(f"    for epoch in range({n}):  # one L-BFGS iteration per epoch, "
                          "as on the page")
