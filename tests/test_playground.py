@@ -320,6 +320,18 @@ def test_playground_in_the_browser(tmp_path):
         page.wait(lambda: page.selected("dataset") == "circles", what="the data set")
         page.click("step")
         page.wait(lambda: page.number("epoch") == 1, what="the second page's epoch")
+        # ... which can learn an uploaded CSV file.
+        rng = np.random.default_rng(1)
+        points = rng.normal(size=(80, 2))
+        csv = tmp_path / "points.csv"
+        csv.write_text("x1,x2,label\n" + "\n".join(
+            f"{p:.4f},{q:.4f},{int(p + q > 0)}" for p, q in points))
+        page.inner("upload", "input").send_keys(str(csv))
+        page.wait(lambda: page.selected("dataset") == "upload: points.csv",
+                  what="the uploaded data set")
+        page.click("step")
+        page.wait(lambda: page.number("epoch") == 1, what="an epoch on the uploaded data")
+        assert "np.loadtxt('points.csv'" in page.text("code")
         driver.switch_to.window(first)
         assert page.selected("dataset") == "moons" and page.number("epoch") == epoch + 1
         kids = _children(server.pid)

@@ -150,18 +150,16 @@ class Page:
         self.estimator = Select(title="step of the explanation",
                                 options=[(k, st.title) for k, st in STEPS.items()],
                                 value=s.step_key, width=220, **_tid("estimator"))
-        self.estimator.on_change("value", lambda attr, old, new: self._do(s.set_step, new))
+        self.estimator.on_change("value", self._setting(s.set_step))
         self.dataset = Select(title="data set", options=[], value=s.dataset, width=220,
                               **_tid("dataset"))
-        self.dataset.on_change("value", lambda attr, old, new: self._do(s.set_data, new))
+        self.dataset.on_change("value", self._setting(s.set_data))
         self.noise = Slider(title="noise", start=0, end=0.6, step=0.05, value=s.noise,
                             width=220, **_tid("noise"))
-        self.noise.on_change("value_throttled",
-                             lambda attr, old, new: self._do(s.set_data, None, new))
+        self.noise.on_change("value_throttled", self._setting(s.set_data, None))
         self.n_train = Slider(title="training samples", start=20, end=1000, step=10,
                               value=s.n_train, width=220, **_tid("n-train"))
-        self.n_train.on_change("value_throttled",
-                               lambda attr, old, new: self._do(s.set_data, None, None, new))
+        self.n_train.on_change("value_throttled", self._setting(s.set_data, None, None))
         self.upload = FileInput(accept=".csv", width=220, title="or upload a CSV (x1, x2, label)",
                                 **_tid("upload"))
         self.upload.on_change("value", self._on_upload)
@@ -281,6 +279,14 @@ class Page:
             self.sync_controls()
         self.update()
 
+    def _setting(self, action, *args):
+        """A widget's callback: the session's ``action(*args, new value)``, unless the
+        change came from :meth:`sync_controls` itself."""
+        def callback(attr, old, new):
+            if not self._syncing:
+                self._do(action, *args, new)
+        return callback
+
     def _param_changed(self, name):
         def callback(attr, old, new):
             if self._syncing or self.session.texts.get(name) == new:
@@ -289,8 +295,15 @@ class Page:
         return callback
 
     def _on_upload(self, attr, old, new):
-        data = base64.b64decode(new)
-        self._do(self.session.set_upload, self.upload.filename or "data.csv", data)
+        # The browser sends the contents before the file's name: read the name once
+        # the whole change has arrived.
+        def load():
+            try:
+                filename = self.upload.filename or "data.csv"
+            except ValueError:  # (Bokeh's UnsetValueError: no name sent)
+                filename = "data.csv"
+            self._do(self.session.set_upload, filename, base64.b64decode(new))
+        self.doc.add_next_tick_callback(load)
 
     _syncing = False
 

@@ -125,8 +125,10 @@ def read_csv(data):
 def _colour(p, pale=False):
     """Probability of class 1 -> RGBA packed in uint32: orange (0), white (0.5), blue (1)."""
     p = np.clip(np.nan_to_num(p, nan=0.5), 0, 1)[..., None]
-    orange, white, blue = np.array([245, 147, 34]), np.array([232, 234, 235]), np.array([8, 119, 189])
-    rgb = np.where(p < 0.5, orange + (white - orange) * (2 * p), white + (blue - white) * (2 * p - 1))
+    orange, white = np.array([245, 147, 34]), np.array([232, 234, 235])
+    blue = np.array([8, 119, 189])
+    rgb = np.where(p < 0.5, orange + (white - orange) * (2 * p),
+                   white + (blue - white) * (2 * p - 1))
     rgb = 0.55 * rgb + 0.45 * 255 if pale else rgb
     rgba = np.concatenate([rgb, np.full(p.shape, 255)], axis=-1).astype(np.uint8)
     return rgba.view(np.uint32)[..., 0]
@@ -201,18 +203,21 @@ class Session:
         self.pause()
         with self.lock:
             self.dataset = dataset if dataset is not None else self.dataset
-            self.noise = float(noise) if noise is not None else self.noise
-            self.n_train = int(n_train) if n_train is not None else self.n_train
+            if noise is not None:
+                self.noise = min(max(float(noise), 0.0), 1.0)
+            if n_train is not None:
+                self.n_train = min(max(int(n_train), 10), MAX_UPLOAD_ROWS)
             if self.dataset == "upload" and self.upload is not None:
                 X, y = self.upload[1], self.upload[2]
                 split = dict(test_size=0.25)
             else:
                 if self.dataset == "upload":
                     self.dataset = "curve" if self.step.regression else "moons"
-                if DATASETS[self.dataset][2] != self.step.regression:
-                    kind = "a 1-D curve" if self.step.regression else "a 2-D data set"
+                if self.dataset not in DATASETS:
+                    raise ValueError(f"unknown data set {self.dataset!r}; known: "
+                                     f"{list(DATASETS)}")
+                if DATASETS[self.dataset][2] != self.step.regression:  # towers: the curve only
                     self.dataset = "curve" if self.step.regression else "moons"
-                    self.message = f"This step learns {kind}."
                 n_val = max(self.n_train // 2, 10)
                 X, y = make_dataset(self.dataset, self.n_train + n_val, noise=self.noise,
                                     random_state=SEED)
@@ -223,7 +228,8 @@ class Session:
             Xall = np.vstack([self.X_train, self.X_val])
             lo, hi = Xall.min(axis=0), Xall.max(axis=0)
             pad = 0.1 * (hi - lo) + 1e-3
-            self.bounds = [(round(float(a), 1), round(float(b), 1)) for a, b in zip(lo - pad, hi + pad)]
+            self.bounds = [(round(float(a), 1), round(float(b), 1))
+                           for a, b in zip(lo - pad, hi + pad)]
             self.reset()
 
     def set_upload(self, filename, data):
@@ -270,10 +276,15 @@ class Session:
             try:
                 self.model = self._build()
                 # The estimator checks its own parameters: one trial epoch on a few
-                # samples, on a copy, so that a bad value shows at once.
+                # samples of each class, on a copy, so that a bad value shows at once.
+                if self.step.regression:
+                    few = np.arange(min(20, len(self.y_train)))
+                else:
+                    few = np.concatenate([np.flatnonzero(self.y_train == c)[:10]
+                                          for c in self.classes])
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    self._train_one(clone(self.model), self.Xs_train[:20], self.y_train[:20])
+                    self._train_one(clone(self.model), self.Xs_train[few], self.y_train[few])
             except Exception as exc:  # the estimator's own message, shown on the page
                 self.model = None
                 self.message = f"{type(exc).__name__}: {exc}"
