@@ -408,8 +408,10 @@ class Session:
             snap["labels"] = self.model.predict(gs).reshape(shape)
             if hasattr(self.model, "predict_proba"):
                 p = self.model.predict_proba(gs)[:, 1]
-            else:  # the perceptron's step, softened by its distance from the line
-                p = 1 / (1 + np.exp(-2 * np.clip(self.model.decision_function(gs), -50, 50)))
+            else:  # the perceptron's step, shaded by the distance from its line
+                d = self.model.decision_function(gs)
+                d = 4 * d / (np.abs(d).max() + 1e-12)
+                p = 1 / (1 + np.exp(-d))
             snap["surface"] = _colour(p.reshape(shape), pale=True)  # the points stand out
             small, sshape = self._grid(UNIT_GRID)
             ss = self.scaler.transform(small)
