@@ -227,7 +227,10 @@ class Page:
     def wait(self, condition, timeout=20, what="condition"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            value = condition()
+            try:
+                value = condition()
+            except (TypeError, AttributeError):  # a read-out not drawn yet
+                value = None
             if value:
                 return value
             time.sleep(0.05)
