@@ -8,7 +8,9 @@ draws the latest snapshot.
 """
 
 import base64
+import signal
 import socket
+import threading
 import weakref
 import webbrowser
 
@@ -480,6 +482,12 @@ def run(port=0, address="127.0.0.1", open_browser=True, ready=None):
         ready(server, url)
     if open_browser:
         server.io_loop.add_callback(webbrowser.open_new_tab, url)
+
+    def stop(signum, frame):  # `kill` stops it as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if main else None
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
@@ -489,4 +497,6 @@ def run(port=0, address="127.0.0.1", open_browser=True, ready=None):
             session.pause()
         server.stop()
         server.io_loop.close(all_fds=True)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
     return server
