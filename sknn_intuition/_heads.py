@@ -81,6 +81,16 @@ class Head:
         """True when the outputs code classes."""
         return self.positive is not None
 
+    @property
+    def scale_free(self):
+        """True when scaling the weights scales the loss and changes no decision.
+
+        The perceptron criterion ``max(0, -y z)`` is positively homogeneous in
+        the weights: it grows as the weights grow, while the predictions stay
+        the same, so a growing loss is no sign of divergence.
+        """
+        return self.loss == "perceptron"
+
     # ----------------------------------------------------------------- loss
     def loss_and_error(self, Z, Y, sample_weight=None):
         """The batch's mean loss and ``∂L/∂Z`` (``Z`` is overwritten)."""

@@ -38,6 +38,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from . import _layout, _network
+from ._heads import head
 from ._optimizers import OPTIMIZERS
 from ._sklearn_private import Interval, Options, StrOptions, _check_optimize_result
 
@@ -366,7 +367,7 @@ class _Run:
     callbacks: Any = None  # (context, data) with scikit-learn callbacks
     workspace: Any = None  # the batch arrays (_layout.Workspace)
     epoch_start: float = 0.0
-    start_loss: Any = None  # the first positive batch loss, for the runaway guard
+    start_loss: Any = None  # the first epoch's mean loss, for the runaway guard
 
 
 class SGDTrainerMixin(CallbackSupportMixin):
@@ -486,8 +487,13 @@ class SGDTrainerMixin(CallbackSupportMixin):
                     if converged:
                         break
                 # Training that ends far above where it started has diverged,
-                # even if the loss stayed finite.
-                _check_runaway(self.loss_curve_[-1], run.start_loss, self.n_iter_)
+                # even if the loss stayed finite (a scale-free criterion, the
+                # unpenalised perceptron's, grows with the weights: only
+                # overflow counts there).
+                stack, s = self._sgd_stack(run.work), run.settings
+                penalised = s.penalty is not None and s.alpha > 0
+                if penalised or not head(stack.loss, stack.output).scale_free:
+                    _check_runaway(self.loss_curve_[-1], run.start_loss, self.n_iter_)
         except _Diverged as exc:
             raise ValueError(
                 f"Training diverged: {exc}. {self._divergence_hint(run.settings)} "
@@ -589,8 +595,6 @@ class SGDTrainerMixin(CallbackSupportMixin):
             loss += penalty_value_and_gradient(
                 s.penalty, s.alpha, s.l1_ratio, run.work, penalized, run.grads
             )
-            if run.start_loss is None and loss > 0:
-                run.start_loss = loss
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss became {loss} during epoch {self.n_iter_ + 1}")
             run.optimizer.update_params(*run.opt_arrays)
@@ -610,6 +614,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _sgd_epoch_end(self, run, loss, monitored, epoch_ctx):
         """Record the epoch and decide whether to stop; True means converged."""
         self.loss_curve_.append(loss)
+        if run.start_loss is None and loss > 0:
+            run.start_loss = loss
         line = f"Epoch {self.n_iter_}, loss = {loss:.8f}"
         metric = monitored
         if run.validation is not None:
@@ -904,9 +910,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
         }
 
 
-# Training whose last epoch's mean loss exceeds the first (positive) batch
-# loss of the call this many times has run away: training that works lowers
-# the loss from where it starts, whatever the schedule did on the way.
+# Training whose last epoch's mean loss exceeds the first epoch's this many
+# times has run away: training that works lowers the loss from where it
+# starts, whatever the schedule did on the way. (The first epoch's mean, not
+# its first batch's loss: with sample weights over orders of magnitude, one
+# batch of light samples has a tiny loss.)
 RUNAWAY_FACTOR = 1e4
 
 

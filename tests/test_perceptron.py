@@ -310,3 +310,25 @@ def test_n_jobs_is_accepted_as_in_scikit_learn():
     a = PerceptronClassifier(n_jobs=-1).fit(X, y)
     b = PerceptronClassifier().fit(X, y)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_sample_and_class_weights_over_orders_of_magnitude_are_no_divergence():
+    # Weights from 1e-4 to 1e4, small batches: the perceptron's criterion
+    # grows with its weights (it is scale-free), and one batch of light
+    # samples has a tiny loss; neither is divergence. scikit-learn fits.
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import Perceptron
+
+    X, y = make_classification(300, 5, n_informative=3, n_classes=3, random_state=0)
+    rng = np.random.RandomState(0)
+    class_weight = {0: 1.0, 1: 1e3, 2: 1e6}
+    for seed in range(3):
+        sw = 10 ** rng.uniform(-4, 4, size=300)
+        for batch_size in (1, 8):
+            est = PerceptronClassifier(batch_size=batch_size, random_state=seed,
+                                       class_weight=class_weight)
+            est.fit(X, y, sample_weight=sw)
+            peer = Perceptron(random_state=seed, class_weight=class_weight)
+            peer.fit(X, y, sample_weight=sw)
+            assert np.isfinite(est.coef_).all()
+            assert est.score(X, y) >= peer.score(X, y) - 0.15
