@@ -367,7 +367,7 @@ class _Run:
     callbacks: Any = None  # (context, data) with scikit-learn callbacks
     workspace: Any = None  # the batch arrays (_layout.Workspace)
     epoch_start: float = 0.0
-    start_loss: Any = None  # the first epoch's mean loss, for the runaway guard
+    start_loss: Any = None  # the loss training starts from, for the runaway guard
 
 
 class SGDTrainerMixin(CallbackSupportMixin):
@@ -574,6 +574,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
             plateau=_Plateau(None if partial else s.tol, s.n_iter_no_change),
             callbacks=self._sgd_callbacks_begin(max_iter, *fit_data),
             workspace=self._sgd_workspace(X, Y),
+            # A continued model starts from its last epoch's loss.
+            start_loss=(self.loss_curve_[-1] or None) if mode != "fresh" and self.loss_curve_
+            else None,
         )
 
     def _sgd_epoch(self, run):
@@ -910,11 +913,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
         }
 
 
-# Training whose last epoch's mean loss exceeds the first epoch's this many
-# times has run away: training that works lowers the loss from where it
-# starts, whatever the schedule did on the way. (The first epoch's mean, not
-# its first batch's loss: with sample weights over orders of magnitude, one
-# batch of light samples has a tiny loss.)
+# Training whose last epoch's mean loss exceeds the loss it started from this
+# many times has run away: training that works lowers the loss from where it
+# starts, whatever the schedule did on the way. It starts from the last
+# epoch's loss of a continued model, else from its first epoch's mean (not its
+# first batch's loss: with sample weights over orders of magnitude, one batch
+# of light samples has a tiny loss).
 RUNAWAY_FACTOR = 1e4
 
 
