@@ -25,8 +25,10 @@ import copy
 import functools
 import inspect
 import math
+import threading
 import time
 import warnings
+import weakref
 from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
 from typing import Any, Protocol
@@ -211,25 +213,47 @@ def transaction(method):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        names = state_names(self)
-        saved = {k: copy.deepcopy(vars(self)[k]) for k in names}
-        mode = _decide_mode(self, partial)
-        if mode == "fresh":
-            for k in names:
-                delattr(self, k)
-        self._fit_mode = mode
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            for k in state_names(self):
-                delattr(self, k)
-            vars(self).update(saved)
-            raise
-        finally:
-            vars(self).pop("_fit_mode", None)
+        # Calls on one estimator from several threads take turns: each
+        # trains on the model the last one left, and none is lost.
+        with _lock_of(self):
+            return _transact(self, method, partial, args, kwargs)
 
     run._transaction = True
     return run
+
+
+# One lock per estimator, held while a fit or partial_fit runs on it; kept
+# outside the estimator, so that pickling and cloning never see it.
+_LOCKS = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def _lock_of(est):
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(est)
+        if lock is None:
+            lock = _LOCKS[est] = threading.RLock()
+        return lock
+
+
+def _transact(est, method, partial, args, kwargs):
+    """Run one call as a transaction (see :func:`transaction`)."""
+    names = state_names(est)
+    saved = {k: copy.deepcopy(vars(est)[k]) for k in names}
+    mode = _decide_mode(est, partial)
+    if mode == "fresh":
+        for k in names:
+            delattr(est, k)
+    est._fit_mode = mode
+    try:
+        return method(est, *args, **kwargs)
+    except BaseException:
+        for k in state_names(est):
+            delattr(est, k)
+        vars(est).update(saved)
+        raise
+    finally:
+        vars(est).pop("_fit_mode", None)
 
 
 def _unflatten(x, params):

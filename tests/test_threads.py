@@ -76,3 +76,35 @@ def test_fits_in_threads_leave_blas_threads_as_they_were():
     ).stdout
     before, after = json.loads(out.strip().splitlines()[-1])
     assert after == before
+
+
+def test_partial_fit_from_two_threads_loses_no_update():
+    # Two threads stream batches into one model: the calls take turns, none
+    # fails, and every completed update is kept (the counters add up).
+    import numpy as np
+
+    from sknn_intuition import PerceptronClassifier, SigmoidNeuronClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5))
+    y = (X[:, 0] > 0).astype(int)
+    for est in (PerceptronClassifier(), SigmoidNeuronClassifier()):
+        est.partial_fit(X[:50], y[:50], classes=[0, 1])
+        errors = []
+
+        def stream(est=est, errors=errors):
+            try:
+                for start in range(0, 400, 20):
+                    est.partial_fit(X[start : start + 20], y[start : start + 20])
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=stream) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert est.n_iter_ == 1 + 2 * 20
+        assert est.t_ == 50 + 2 * 400
+        assert len(est.loss_curve_) == est.n_iter_
