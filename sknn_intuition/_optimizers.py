@@ -95,6 +95,13 @@ class SGDOptimizer:
         """
         return self.state["learning_rate"] / (1.0 - self.momentum)
 
+    def step_sizes(self, params):
+        """The step per unit of gradient of each weight, shaped like ``params``.
+
+        One number for every weight: :attr:`effective_learning_rate`.
+        """
+        return [self.effective_learning_rate] * len(params)
+
     def update_params(self, params, grads):
         """Apply one step in place; ``grads`` are used as scratch space."""
         lr, mu = self.state["learning_rate"], self.momentum
@@ -184,9 +191,25 @@ class AdamOptimizer:
 
     @property
     def effective_learning_rate(self):
-        """The step size of the last update (Adam's steps are per weight:
-        this is their scale, used for the L1 proximal step)."""
+        """The scale of the last update's steps (they are per weight, see
+        :meth:`step_sizes`)."""
         return self.state["learning_rate"]
+
+    def step_sizes(self, params):
+        """The step per unit of gradient of each weight in the last update.
+
+        Adam divides each weight's step by ``√v + ε``: a proximal step (the
+        L1 penalty's) must shrink each weight by its own step, ``lr / (√v + ε)``
+        times the penalty, for its fixed point to be the penalised optimum.
+        ``params`` are the arrays the proximal step works on, laid out as the
+        optimizer's (one flat buffer, or the same arrays).
+        """
+        vs = _like(self.state["vs"], params)
+        for v in vs:
+            np.sqrt(v, out=v)
+            v += self.epsilon
+            np.divide(self.state["learning_rate"], v, out=v)
+        return vs
 
     def update_params(self, params, grads):
         """Apply one step in place; ``grads`` are used as scratch space."""

@@ -336,14 +336,15 @@ def penalty_value_and_gradient(penalty, alpha, l1_ratio, params, penalized, grad
     return alpha * value
 
 
-def l1_proximal_step(params, penalized, threshold):
+def l1_proximal_step(params, penalized, thresholds):
     """Soft-thresholding, the proximal step of ``threshold * ‖w‖₁``.
 
     ``w = sign(w) max(|w| - threshold, 0)``: a weight whose step would carry
     it across zero stops at exactly zero (the truncated gradient of Langford
-    et al., 2009).
+    et al., 2009). ``thresholds`` holds one per array of ``params``: a number,
+    or an array of one per weight (for per-weight steps, Adam's).
     """
-    for p, pen in zip(params, penalized):
+    for p, pen, threshold in zip(params, penalized, thresholds):
         if pen:
             np.copysign(np.maximum(np.abs(p) - threshold, 0), p, out=p)
 
@@ -626,7 +627,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 raise _Diverged(f"the loss became {loss} during epoch {self.n_iter_ + 1}")
             run.optimizer.update_params(*run.opt_arrays)
             if l1 > 0:
-                l1_proximal_step(run.work, penalized, run.optimizer.effective_learning_rate * l1)
+                steps = run.optimizer.step_sizes(run.work)
+                l1_proximal_step(run.work, penalized, [step * l1 for step in steps])
             if s.average:
                 self._update_average(run.state, run.work, self._sgd_parameters(), s.average)
             total += loss * Y_b.shape[0]
