@@ -844,8 +844,11 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch of SGD over the given data, keeping the state.
+
+        The arguments come in the order of scikit-learn's
+        ``MLPClassifier.partial_fit``, so positional calls carry over.
 
         Parameters
         ----------
@@ -853,10 +856,10 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that may appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that may appear; required on the first call.
 
         Returns
         -------

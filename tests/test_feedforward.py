@@ -483,3 +483,23 @@ def test_poisson_loss_fits_counts_like_mlp():
     assert ours_dev < 1.05 * mean_poisson_deviance(y, theirs.predict(X))
     with pytest.raises(ValueError, match="non-negative targets"):
         FeedForwardRegressor(loss="poisson").fit(X, y - 5.0)
+
+
+def test_partial_fit_takes_its_arguments_in_mlps_order():
+    # MLPClassifier.partial_fit(X, y, sample_weight=None, classes=None): a
+    # positional call written for it means the same here.
+    import inspect
+
+    from sklearn.neural_network import MLPClassifier
+
+    ours = list(inspect.signature(FeedForwardClassifier.partial_fit).parameters)
+    theirs = list(inspect.signature(MLPClassifier.partial_fit).parameters)
+    assert ours == theirs
+    X, y = _classification()
+    w = np.linspace(0.5, 1.5, len(y))
+    a = FeedForwardClassifier(hidden_layer_sizes=(4,), random_state=0)
+    b = FeedForwardClassifier(hidden_layer_sizes=(4,), random_state=0)
+    a.partial_fit(X, y, w, np.unique(y))
+    b.partial_fit(X, y, sample_weight=w, classes=np.unique(y))
+    for p, q in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(p, q)
