@@ -7,6 +7,7 @@ backpropagation, each one an estimator you can fit, tune and look at.
 
 from ._feedforward import FeedForwardClassifier, FeedForwardRegressor
 from ._perceptron import PerceptronClassifier
+from ._persistence import trusted_types
 from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
 from .plotting import NetworkDiagram, TowerDisplay
@@ -22,4 +23,5 @@ __all__ = [
     "TowerDisplay",
     "TowerRegressor",
     "__version__",
+    "trusted_types",
 ]

@@ -423,6 +423,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
     _auto_batch_size = 200
     _learning_rate_param = "learning_rate_init"
 
+    def __getstate__(self):
+        # Callbacks watch a fit; they are no part of the fitted model, so a
+        # pickled or skops-saved model holds no foreign objects.
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if "callback" not in k}
+
     def __init_subclass__(cls, **kwargs):
         # Every fit and partial_fit an estimator defines is a transaction.
         super().__init_subclass__(**kwargs)

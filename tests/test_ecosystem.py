@@ -659,3 +659,65 @@ def test_fit_on_float32_does_not_copy_X(cls):
             values = value if isinstance(value, (list, tuple)) else [value]
             arrays += [v for v in values if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
     assert arrays and all(a.dtype == np.float32 for a in arrays)
+
+
+# ------------------------------------------------------------ saving models
+def test_trusted_types_load_every_estimator_with_skops_and_callbacks_stay_behind():
+    import pickle
+
+    import skops.io as sio
+    from sklearn.callback import ProgressBar
+    from sklearn.datasets import make_classification
+
+    from sknn_intuition import trusted_types
+
+    X, y = make_classification(80, 4, random_state=0)
+    for cls in sknn_intuition_estimators():
+        est = cls()
+        if hasattr(est, "set_callbacks"):
+            est.set_callbacks(ProgressBar())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+        data = sio.dumps(est)
+        untrusted = sio.get_untrusted_types(data=data)
+        # Only the estimator's own class: no callback, no foreign object.
+        assert untrusted == [f"{cls.__module__}.{cls.__qualname__}"]
+        assert set(untrusted) <= set(trusted_types())
+        loaded = sio.loads(data, trusted=trusted_types())
+        np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+        assert not any("callback" in k for k in vars(pickle.loads(pickle.dumps(est))))
+
+
+def test_mlflow_logs_and_loads_a_model(tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed")
+    # A tracking store in the test's own folder (a local file store).
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    from sklearn.datasets import make_classification
+
+    from sknn_intuition import FeedForwardClassifier, trusted_types
+
+    X, y = make_classification(80, 4, random_state=0)
+    est = FeedForwardClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+        with mlflow.start_run():
+            info = mlflow.sklearn.log_model(
+                est, name="model", serialization_format="skops",
+                skops_trusted_types=trusted_types(),
+            )
+        loaded = mlflow.sklearn.load_model(info.model_uri)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def sknn_intuition_estimators():
+    import sknn_intuition
+
+    return [
+        getattr(sknn_intuition, n)
+        for n in sknn_intuition.__all__
+        if isinstance(getattr(sknn_intuition, n), type)
+        and hasattr(getattr(sknn_intuition, n), "fit")
+    ]
