@@ -103,6 +103,7 @@ _STORY = [
     "FeedForwardClassifier",
     "NetworkDiagram",
     "TowerDisplay",
+    "LossCurveDisplay",
 ]
 
 

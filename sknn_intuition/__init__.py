@@ -10,13 +10,14 @@ from ._perceptron import PerceptronClassifier
 from ._persistence import trusted_types
 from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
-from .plotting import NetworkDiagram, TowerDisplay
+from .plotting import LossCurveDisplay, NetworkDiagram, TowerDisplay
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "FeedForwardClassifier",
     "FeedForwardRegressor",
+    "LossCurveDisplay",
     "NetworkDiagram",
     "PerceptronClassifier",
     "SigmoidNeuronClassifier",

@@ -1,7 +1,8 @@
 """Pictures of fitted estimators (matplotlib is imported only when drawing).
 
 :class:`NetworkDiagram` draws a small network with its weights (and, for one
-sample, every neuron's value). :class:`TowerDisplay` draws the universal
+sample, every neuron's value); :class:`LossCurveDisplay` the loss falling,
+epoch by epoch. :class:`TowerDisplay` draws the universal
 approximation theorem at work: the target, every tower of a :class:`~sknn_intuition.TowerRegressor` scaled by
 its height, and their sum; in two dimensions, the surface the towers build.
 """
@@ -503,6 +504,139 @@ class NetworkDiagram:
         lines_below = (self.values is not None) + 1
         ax.set_ylim(-self._RADIUS - 0.25 - 0.3 * lines_below, top + 0.45)
         ax.axis("off")
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+class LossCurveDisplay:
+    """The loss falling: the training loss of each epoch, and the validation loss.
+
+    Build it with :meth:`from_estimator` from any fitted estimator of the
+    package that trains by epochs (its ``loss_curve_`` and, with early
+    stopping, ``validation_loss_curve_``), as scikit-learn's displays are built.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        The mean training loss of each epoch.
+    validation_loss_curve : array-like of shape (n_epochs,), default=None
+        The loss on the validation split after each epoch.
+    estimator_name : str, default=None
+        Shown in the title.
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        The training loss.
+    validation_line_ : matplotlib Line2D or None
+        The validation loss.
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sknn_intuition import FeedForwardRegressor, LossCurveDisplay
+    >>> X = np.linspace(-2, 2, 200).reshape(-1, 1)
+    >>> net = FeedForwardRegressor(hidden_layer_sizes=(8,), activation="tanh",
+    ...                            early_stopping=True, max_iter=50,
+    ...                            learning_rate_init=0.01, random_state=0)
+    >>> disp = LossCurveDisplay.from_estimator(net.fit(X, np.sin(2 * X[:, 0])))
+    >>> len(disp.line_.get_ydata()) == net.n_iter_
+    True
+    >>> disp.validation_line_ is not None
+    True
+    """
+
+    def __init__(self, *, loss_curve, validation_loss_curve=None, estimator_name=None):
+        self.loss_curve = loss_curve
+        self.validation_loss_curve = validation_loss_curve
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, log_scale=None):
+        """Draw the loss curves of a fitted estimator (or a pipeline ending in one).
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            An estimator of the package trained by epochs, or a Pipeline
+            whose last step is one.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+        log_scale : bool, default=None
+            A logarithmic loss axis; by default when the loss spans more than
+            two orders of magnitude.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+        """
+        from sklearn.pipeline import Pipeline
+
+        final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+        check_is_fitted(final)
+        curve = getattr(final, "loss_curve_", None)
+        if curve is None:
+            raise TypeError(
+                f"LossCurveDisplay draws an estimator trained by epochs (with a "
+                f"loss_curve_); {type(final).__name__} has none."
+            )
+        disp = cls(
+            loss_curve=np.asarray(curve, dtype=float),
+            validation_loss_curve=(
+                None
+                if getattr(final, "validation_loss_curve_", None) is None
+                else np.asarray(final.validation_loss_curve_, dtype=float)
+            ),
+            estimator_name=type(final).__name__,
+        )
+        return disp.plot(ax=ax, log_scale=log_scale)
+
+    def plot(self, ax=None, *, log_scale=None):
+        """Draw the display.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+        log_scale : bool, default=None
+            A logarithmic loss axis; by default when the loss spans more than
+            two orders of magnitude.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            ``self``, with ``ax_``, ``figure_`` and the lines set.
+        """
+        plt = _check_matplotlib("LossCurveDisplay")
+        if ax is None:
+            _, ax = plt.subplots()
+        train = np.asarray(self.loss_curve, dtype=float)
+        epochs = np.arange(1, len(train) + 1)
+        (self.line_,) = ax.plot(epochs, train, marker="." if len(train) < 30 else None,
+                                label="training loss")
+        self.validation_line_ = None
+        curves = [train]
+        if self.validation_loss_curve is not None:
+            val = np.asarray(self.validation_loss_curve, dtype=float)
+            (self.validation_line_,) = ax.plot(
+                np.arange(1, len(val) + 1), val, ls="--", label="validation loss"
+            )
+            curves.append(val)
+        if log_scale is None:
+            values = np.concatenate(curves)
+            values = values[np.isfinite(values) & (values > 0)]
+            log_scale = values.size > 0 and values.max() > 100 * values.min()
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.set_title(f"{self.estimator_name or 'The'} loss, epoch by epoch")
+        ax.legend(loc="best", fontsize="small")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

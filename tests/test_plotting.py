@@ -154,3 +154,33 @@ def test_tower_display_fills_one_area_per_tower_on_request():
         assert ys.max() == pytest.approx(max(filled.intercept, top.max()))
     colours = {tuple(a.get_facecolor()[0][:3]) for a in filled.tower_fills_}
     assert len(colours) == 2  # neighbours alternate, so the towers can be counted
+
+
+def test_loss_curve_display_draws_the_training_and_validation_losses():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknn_intuition import FeedForwardClassifier, LossCurveDisplay, TowerRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    pipe = make_pipeline(StandardScaler(), FeedForwardClassifier(
+        hidden_layer_sizes=(5,), early_stopping=True, max_iter=30, random_state=0))
+    pipe.fit(X, y)
+    disp = LossCurveDisplay.from_estimator(pipe)
+    net = pipe[-1]
+    np.testing.assert_allclose(disp.line_.get_ydata(), net.loss_curve_)
+    np.testing.assert_allclose(disp.validation_line_.get_ydata(), net.validation_loss_curve_)
+    np.testing.assert_array_equal(disp.line_.get_xdata(), np.arange(1, net.n_iter_ + 1))
+    assert disp.ax_.get_xlabel() == "epoch" and "FeedForwardClassifier" in disp.ax_.get_title()
+    # Without early stopping: the training curve alone.
+    plain = TowerRegressor(solver="sgd", max_iter=5, tol=None).fit(X, X[:, 0])
+    assert LossCurveDisplay.from_estimator(plain).validation_line_ is None
+    from sklearn.linear_model import Ridge
+
+    with pytest.raises(TypeError, match="loss_curve_"):
+        LossCurveDisplay.from_estimator(Ridge().fit(X, y))
