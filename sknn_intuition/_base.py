@@ -5,6 +5,7 @@ same clear message whichever estimator it is given to.
 """
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -37,6 +38,11 @@ def validate_fit_data(
         y_numeric=not classifier,
         multi_output=not classifier if multi_output is None else multi_output,
     )
+    if sparse.issparse(y):
+        raise ValueError(
+            f"y is a sparse matrix; {type(est).__name__} takes targets as a dense "
+            "array: convert them with y.toarray()."
+        )
     if not classifier and np.asarray(y).dtype.kind not in "fiub":
         raise ValueError(
             f"y must be numeric for a regressor, got dtype {np.asarray(y).dtype}; "
@@ -78,7 +84,7 @@ def check_classes(est, y, classes, *, partial):
                     "classes must be passed on the first call to partial_fit: "
                     "all the labels that may ever appear, e.g. classes=np.unique(y)."
                 )
-            est.classes_ = np.unique(np.asarray(classes))
+            est.classes_ = _classes_array(classes)
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), est.classes_
         ):
@@ -102,6 +108,20 @@ def check_classes(est, y, classes, *, partial):
             f"classes are {est.classes_.tolist()}."
         )
     return idx
+
+
+def _classes_array(classes):
+    """``np.unique(classes)``, or a clear error for labels that cannot be ordered."""
+    try:
+        values = np.unique(np.asarray(classes))
+    except TypeError:
+        values = None
+    if values is None or any(v is None for v in np.asarray(classes, dtype=object).ravel()):
+        raise ValueError(
+            f"classes must be labels of one kind that can be sorted (numbers or "
+            f"strings), without None; got {list(np.asarray(classes, dtype=object))}."
+        )
+    return values
 
 
 def class_sample_weight(est, y_idx, sample_weight, class_weight, *, partial, dtype):

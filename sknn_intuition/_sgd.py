@@ -527,7 +527,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                     _check_runaway(self.loss_curve_[-1], run.start_loss, self.n_iter_)
         except _Diverged as exc:
             raise ValueError(
-                f"Training diverged: {exc}. {self._divergence_hint(run.settings)} "
+                f"Training diverged: {exc}. {self._divergence_hint(run.settings, run.Y)} "
                 "The estimator was left as it was before this call."
             ) from None
         self._sgd_finish(run, converged)
@@ -727,8 +727,16 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 ConvergenceWarning,
             )
 
-    def _divergence_hint(self, s):
+    def _divergence_hint(self, s, Y=None):
         """The setting that most likely made training diverge, and what to try."""
+        scale = float(np.abs(Y).max()) if Y is not None and Y.size else 0.0
+        if scale > _HUGE_TARGET:
+            return (
+                f"The targets are on a huge scale (|y| up to {scale:.3g}): their squared "
+                "errors overflow, whatever the learning rate. Rescale y, e.g. with "
+                "sklearn.compose.TransformedTargetRegressor(regressor=..., "
+                "transformer=StandardScaler())."
+            )
         name = self._learning_rate_param
         given = getattr(self, name)
         rate = f"{name}={given!r}"
@@ -799,16 +807,26 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 callback=record,
             )
         if not np.isfinite(result.fun):
+            scale = float(np.abs(Y).max()) if Y.size else 0.0
+            hint = (
+                self._divergence_hint(s, Y) if scale > _HUGE_TARGET
+                else "Standardise the features (e.g. with StandardScaler)."
+            )
             raise ValueError(
                 f"Training diverged: the loss became {result.fun} with solver='lbfgs'. "
-                "Standardise the features (e.g. with StandardScaler). The estimator was "
-                "left as it was before this call."
+                f"{hint} The estimator was left as it was before this call."
             )
         _unflatten(result.x, params)
-        self.n_iter_ = _check_optimize_result("lbfgs", result, s.max_iter)
-        self.t_ = X.shape[0] * self.n_iter_
+        n_iter = _check_optimize_result("lbfgs", result, s.max_iter)
+        if fit_mode(self) == "warm":
+            # A warm start trains on: the counters and the curve go on.
+            self.n_iter_ += n_iter
+            self.t_ += X.shape[0] * n_iter
+            self.loss_curve_ = [*self.loss_curve_, *curve]
+        else:
+            self.n_iter_, self.t_ = n_iter, X.shape[0] * n_iter
+            self.loss_curve_ = curve  # the loss after each iteration
         self.loss_ = self.best_loss_ = float(result.fun)
-        self.loss_curve_ = curve  # the loss after each iteration
         self.validation_scores_ = self.validation_loss_curve_ = None
         self.best_validation_score_ = None
         training_state(self).pop("sgd", None)
@@ -944,6 +962,10 @@ class SGDTrainerMixin(CallbackSupportMixin):
             if k.endswith("_") and not k.startswith("_")
         }
 
+
+# Targets beyond this scale make squared errors overflow (or near it): the
+# divergence message then blames the targets, not the learning rate.
+_HUGE_TARGET = 1e100
 
 # Training whose last epoch's mean loss exceeds the loss it started from this
 # many times has run away: training that works lowers the loss from where it

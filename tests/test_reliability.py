@@ -777,3 +777,45 @@ def test_tower_display_handles_its_documented_inputs():
     with pytest.raises(TypeError, match="got FeedForwardRegressor"):
         TowerDisplay.from_estimator(net, x, y)
     matplotlib.pyplot.close("all")
+
+
+# ------------------------------------------------ clear errors, honest counts
+def test_errors_name_the_target_scale_sparse_targets_and_unsortable_classes():
+    from scipy import sparse
+
+    from sknn_intuition import FeedForwardRegressor, PerceptronClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3))
+    for solver in ("adam", "lbfgs"):
+        with pytest.raises(ValueError, match=r"targets are on a huge scale.*Rescale y"):
+            FeedForwardRegressor(hidden_layer_sizes=(4,), solver=solver, max_iter=5).fit(
+                X, X[:, 0] * 1e155
+            )
+    with pytest.raises(ValueError, match=r"y is a sparse matrix.*toarray"):
+        FeedForwardRegressor(max_iter=5).fit(X, sparse.csr_matrix(X[:, :1]))
+    with pytest.raises(ValueError, match=r"classes must be labels.*without None"):
+        PerceptronClassifier().partial_fit(X, (X[:, 0] > 0).astype(int), classes=[0, None])
+
+
+def test_lbfgs_warm_start_counts_on():
+    # As docs/differences.rst says: n_iter_ (and t_, loss_curve_) count on.
+    from sknn_intuition import FeedForwardRegressor
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    net = FeedForwardRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5,
+                               warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net.fit(X, X[:, 0])
+        first, curve = net.n_iter_, list(net.loss_curve_)
+        net.fit(X, X[:, 0])
+    assert net.n_iter_ == first + 5 and net.t_ == 60 * net.n_iter_
+    assert net.loss_curve_[:first] == curve and len(net.loss_curve_) == net.n_iter_
+
+
+def test_poisson_regression_says_its_targets_are_positive():
+    from sknn_intuition import FeedForwardRegressor
+
+    assert FeedForwardRegressor(loss="poisson").__sklearn_tags__().target_tags.positive_only
+    assert not FeedForwardRegressor().__sklearn_tags__().target_tags.positive_only
