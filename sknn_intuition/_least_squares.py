@@ -167,10 +167,10 @@ def spectrum(sums):
     C = _centred_system(sums, t_mean, 0.0)
     s, V = linalg.eigh(C.T, overwrite_a=True, check_finite=False)
     del C
-    s = np.maximum(s, 0.0)
+    s = _null_floor(s)
     r = V.T @ R
-    # ‖z_j‖² = ‖r_j‖² / s_j; directions of (numerically) no variance carry no signal.
-    keep = s > s.max(initial=0.0) * 1e-12
+    # ‖z_j‖² = ‖r_j‖² / s_j; directions of no variance carry no signal.
+    keep = s > 0
     z2 = np.zeros_like(s)
     z2[keep] = (r[keep] ** 2).sum(axis=1) / s[keep]
     yy = sums["yy"] - sw * float(y_mean @ y_mean)  # ‖B‖²
@@ -193,12 +193,21 @@ def dual_spectrum(column_blocks, Y, w):
         _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
     s, U = linalg.eigh(K, overwrite_a=True, check_finite=False)
     del K
-    s = np.maximum(s, 0.0)
+    s = _null_floor(s)
     z = U.T @ B
     z2 = (z**2).sum(axis=1)
     return {"s": s, "z2": z2, "out": max(float(np.vdot(B, B)) - z2.sum(), 0.0),
             "n": int(np.count_nonzero(w > 0)), "w": sw, "k": k, "U": U, "z": z,
             "means": means, "root": root, "y_mean": y_mean}
+
+
+def _null_floor(s):
+    """Eigenvalues below the rounding of the largest are zero (directions of no variance)."""
+    return np.where(s > s.max(initial=0.0) * _NULL, s, 0.0)
+
+
+# An eigenvalue below this fraction of the largest is rounding, not variance.
+_NULL = 1e-12
 
 
 def penalty(alpha, spec):

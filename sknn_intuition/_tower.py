@@ -492,10 +492,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         else:
             for name in set(stale) - {"n_features_in_", "feature_names_in_"}:  # just set
                 delattr(self, name)
-            self._lay_out(X, Y, sw, y_1d=y.ndim == 1)
+        sums = None if keep_layout else self._lay_out(X, Y, sw, y_1d=y.ndim == 1)
         if self.solver != "lstsq":
             return self._sgd_fit(X, Y, sw, y, partial=partial)
-        loss = self._lstsq(X, Y, sw, partial)
+        loss = self._lstsq(X, Y, sw, partial, sums)
         self._record_exact_pass(loss, X.shape[0], restart=mode != "partial")
         if self.verbose:
             print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
@@ -511,12 +511,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         )
 
     def _lay_out(self, X, Y, sw, y_1d):
-        """Lay out the towers over the data (choosing their number for 'auto'); zero heights."""
-        r, alpha = self.n_towers, self.alpha
+        """Lay out the towers over the data (choosing their number for 'auto'); zero heights.
+
+        Returns the sums of the normal equations the selection made for this
+        layout, or None.
+        """
+        r, alpha, sums = self.n_towers, self.alpha, None
         # The exact solve chooses alpha itself (_lstsq); SGD takes both
         # choices from the exact selection, on a subset of the samples.
         if r == "auto" or (alpha == "auto" and self.solver != "lstsq"):
-            r, alpha = self._select(X, Y, sw)
+            r, alpha, sums = self._select(X, Y, sw)
         layout = _tower_layout.layout(
             X, sw, n_towers=r, auto=self.n_towers == "auto", **self._layout_params()
         )
@@ -527,9 +531,15 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         self.n_outputs_ = Y.shape[1]
         self._y_1d = y_1d
         self._sgd_init_params(X.shape[1], self.n_outputs_, X.dtype, None)
+        return sums
 
     def _select(self, X, Y, sw):
-        """The towers per feature and the alpha of least GCV (``cv_results_``)."""
+        """The towers per feature and the alpha of least GCV (``cv_results_``).
+
+        Also returns the sums of the normal equations of the chosen layout
+        (None if it was solved through the samples' system), which the exact
+        solve then reuses: the layout on the same data is the same.
+        """
         if self.solver != "lstsq" and X.shape[0] > _SELECT_ROWS:
             rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:_SELECT_ROWS])
             X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
@@ -537,14 +547,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
         rs = [self.n_towers] if self.n_towers != "auto" else _tower_layout.auto_candidates(n, d)
         alphas = ALPHAS if self.alpha == "auto" else np.array([float(self.alpha)])
-        Y = Y / _y_scale(Y)
-        errors, sizes = np.full((len(rs), len(alphas)), np.nan), []
+        scale = _y_scale(Y)
+        Y = Y / scale
+        errors, sizes, sums = np.full((len(rs), len(alphas)), np.nan), [], []
         for i, r in enumerate(rs):
             lay = _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params())
             sizes.append(lay["n_towers_"])
-            spec = _spectrum(lay, X, Y, sw)
+            spec, candidate_sums = _spectrum(lay, X, Y, sw)
+            sums.append(candidate_sums)
             if spec is not None:
-                errors[i] = gcv(spec, alphas)
+                errors[i] = _unscaled(gcv(spec, alphas), scale)
         if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
             best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
         else:
@@ -555,7 +567,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             "alpha": alphas.copy(),
             "gcv": errors,
         }
-        return rs[best[0]], float(alphas[best[1]])
+        return rs[best[0]], float(alphas[best[1]]), sums[best[0]]
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -595,7 +607,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             )
         return True
 
-    def _lstsq(self, X, Y, sw, partial):
+    def _lstsq(self, X, Y, sw, partial, sums=None):
         """The exact heights (see ``_least_squares``); partial_fit keeps the sums.
 
         The towers' activations come a block of rows at a time (the sums of
@@ -604,29 +616,37 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         all held at once. The targets are divided by a power of two near
         their largest magnitude (an exact scaling: the heights scale with
         them), so that their squares do not overflow. With alpha='auto' the
-        penalty of least GCV is chosen from the same system. Returns the loss
-        the heights reach on ``(X, Y)``.
+        penalty of least GCV is chosen from the same system. ``sums`` are
+        those the selection of n_towers='auto' made on these data (targets
+        scaled alike), if any. Returns the loss the heights reach on ``(X, Y)``.
         """
         state = training_state(self)
-        sums = state.get("lstsq") if fit_mode(self) == "partial" else None
-        scale = sums["scale"] if sums is not None else _y_scale(Y)
+        gathered = sums is not None
+        if fit_mode(self) == "partial":
+            sums = state.get("lstsq")
+        scale = sums["scale"] if sums is not None and "scale" in sums else _y_scale(Y)
         Ys, kept = Y / scale, None
+        # alpha='auto': chosen here, unless the selection of the layout on
+        # these data chose it already.
+        choose = self.alpha == "auto" and (self.alpha_ is None or fit_mode(self) == "partial")
         if self._use_dual(X.shape[0], partial):
             columns = lambda: _tower_columns(vars(self), X)  # noqa: E731
-            if self.alpha == "auto":
+            if choose:
                 spec = dual_spectrum(columns, Ys, sw)
-                self._choose_alpha(spec)
+                self._choose_alpha(spec, scale)
                 H, b = solve_dual_spectrum(spec, columns, self.alpha_)
             else:
                 H, b = solve_dual(columns, Ys, sw, self.alpha_)
             state.pop("lstsq", None)
         else:
             if sums is None:
-                sums = {**empty_sums(self.n_towers_, self.n_outputs_), "scale": scale}
-            kept = self._add_rows(sums, X, Ys, sw)
+                sums = empty_sums(self.n_towers_, self.n_outputs_)
+            sums["scale"] = scale
+            if not gathered:
+                kept = self._add_rows(sums, X, Ys, sw)
             state["lstsq"] = sums
-            if self.alpha == "auto":
-                self._choose_alpha(spectrum(sums))
+            if choose:
+                self._choose_alpha(spectrum(sums), scale)
             H, b = solve(sums, self.alpha_)
         dtype = self.tower_left_.dtype
         self.heights_, self.intercept_ = (H * scale).astype(dtype), (b * scale).astype(dtype)
@@ -649,9 +669,12 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
                     kept.append(T)
         return kept
 
-    def _choose_alpha(self, spec):
-        """alpha='auto': the alpha of least GCV on the layout kept (``cv_results_``)."""
-        errors = gcv(spec, ALPHAS)
+    def _choose_alpha(self, spec, scale):
+        """alpha='auto': the alpha of least GCV on the layout kept (``cv_results_``).
+
+        ``spec`` is that of the targets divided by ``scale``.
+        """
+        errors = _unscaled(gcv(spec, ALPHAS), scale)
         self.alpha_ = float(ALPHAS[int(np.argmin(errors))])
         if self.n_towers != "auto" or fit_mode(self) == "partial":
             self.cv_results_ = {
@@ -695,8 +718,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             total += loss * A.shape[0]
         total /= X.shape[0] if sw is None else float(sw.sum())
         total += penalty_value_and_gradient("l2", self.alpha_, 0.0, params[:1], [True], grads[:1])
-        with np.errstate(over="ignore"):
-            total = float(total * scale**2)
+        total = float(_unscaled(total, scale))
         if not np.isfinite(total):
             warnings.warn(
                 f"The training loss overflows {np.dtype(np.float64).name}: the targets "
@@ -851,17 +873,28 @@ def _tower_columns(attrs, X):
 
 
 def _spectrum(attrs, X, Y, sw):
-    """The GCV spectrum of a layout on ``(X, Y)``: the smaller system, or None if too large."""
+    """The GCV spectrum of a layout on ``(X, Y)``, and the sums when it came from them.
+
+    From the smaller of the two systems; ``(None, None)`` when both are too large.
+    """
     p, n = attrs["n_towers_"], X.shape[0]
     if p <= n and p <= _SPECTRUM_MAX:
         sums = empty_sums(p, Y.shape[1])
         layers = _layers(attrs, slice(None), X.shape[1])
-        for rows in _row_blocks(n, p):
-            add_block(sums, _towers(layers, X[rows]), Y[rows], None if sw is None else sw[rows])
-        return spectrum(sums)
+        with _layout.blas_threads_for([p, p], _block_rows(p)):
+            for rows in _row_blocks(n, p):
+                w = None if sw is None else sw[rows]
+                add_block(sums, _towers(layers, X[rows]), Y[rows], w)
+        return spectrum(sums), sums
     if n <= _SPECTRUM_MAX:
-        return dual_spectrum(lambda: _tower_columns(attrs, X), Y, sw)
-    return None
+        return dual_spectrum(lambda: _tower_columns(attrs, X), Y, sw), None
+    return None, None
+
+
+def _unscaled(squared, scale):
+    """A squared error of the targets divided by ``scale``, in the targets' units (or inf)."""
+    with np.errstate(over="ignore"):
+        return np.float64(squared) * scale * scale  # scale² alone may overflow
 
 
 def _y_scale(Y):
