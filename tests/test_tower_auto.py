@@ -131,3 +131,78 @@ def test_the_loss_of_huge_targets_is_finite():
     assert_allclose(huge.predict(X) / 1e155, small.predict(X), rtol=1e-9, atol=1e-12)
     assert np.isfinite(huge.loss_)
     assert_allclose(huge.loss_ / 1e155 / 1e155, small.loss_, rtol=1e-9)
+
+
+# ------------------------------------------------------------------- SGD
+def test_sgd_takes_the_exact_selection_on_a_subset():
+    X, y = _curve(3000, seed=11)
+    est = TowerRegressor(solver="adam", max_iter=30, tol=None, random_state=0).fit(X, y)
+    exact = TowerRegressor().fit(X, y)
+    assert est.n_towers_per_feature_ > 5 and est.alpha_ in est.cv_results_["alpha"]
+    assert est.score(X, y) > exact.score(X, y) - 0.05
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_sgd_on_kept_activations_is_sgd_through_the_stack(early_stopping, monkeypatch):
+    """The towers' activations computed once, or for each batch: the same steps."""
+    from sknn_intuition import _tower
+
+    X, y = _curve(1500, seed=12)
+    params = dict(n_towers=15, alpha=1e-4, solver="sgd", max_iter=8, tol=None,
+                  random_state=0, early_stopping=early_stopping)
+    kept = TowerRegressor(**params).fit(X, y)
+    monkeypatch.setattr(_tower, "_SGD_KEEP_BYTES", 0)
+    batch = TowerRegressor(**params).fit(X, y)
+    assert_allclose(kept.heights_, batch.heights_, rtol=1e-10, atol=1e-12)
+    assert_allclose(kept.loss_curve_, batch.loss_curve_, rtol=1e-10)
+    if early_stopping:
+        assert_allclose(kept.validation_scores_, batch.validation_scores_, rtol=1e-10)
+        assert_allclose(kept.validation_loss_curve_, batch.validation_loss_curve_, rtol=1e-10)
+    assert "_towers_kept" not in vars(kept)
+
+
+def test_sgd_memory_stays_bounded_on_large_data():
+    """100 000 x 10 with 30 towers a feature: the activations (240 MB) are
+    computed a batch at a time, not kept."""
+    from test_tower import _peak_bytes
+
+    rng = np.random.default_rng(13)
+    X = rng.uniform(-1, 1, size=(100_000, 10))
+    y = np.sin(3 * X[:, 0])
+    est = TowerRegressor(n_towers=30, alpha=1e-6, solver="sgd", max_iter=1, tol=None)
+    peak = _peak_bytes(lambda: est.fit(X, y))
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_tower_display_names_the_axes_after_the_dataframe(pipeline):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknn_intuition import TowerDisplay
+
+    rng = np.random.default_rng(14)
+    for cols in (["age"], ["age", "dose"]):
+        X = pd.DataFrame(rng.uniform(-2, 2, size=(200, len(cols))), columns=cols)
+        y = np.sin(X["age"].to_numpy())
+        est = TowerRegressor(n_towers=6)
+        est = make_pipeline(StandardScaler(), est) if pipeline else est
+        est.fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            disp = TowerDisplay.from_estimator(est, X, y, grid_resolution=20)
+        assert disp.ax_.get_xlabel() == "age"
+        if len(cols) == 2:
+            assert disp.ax_.get_ylabel() == "dose"
+        # Drawn from an array, the labels are still the names the model knows.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            disp = TowerDisplay.from_estimator(est, X.to_numpy(), y, grid_resolution=20)
+        assert disp.ax_.get_xlabel() == "age"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
