@@ -117,13 +117,15 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     ----------
     n_towers : int or 'auto', default='auto'
         Towers per feature (and cells per feature along each side of the
-        grid). 'auto' takes as many as the data can support: 30, or fewer
-        when the samples are few, so that each tower (each cell of the grid,
-        with cells) holds about 5 samples or more:
-        ``min(30, (n_samples / 5) ** (1 / d))``, ``d`` the number of features
-        the cells span (1 without cells). An int asks for that many; a
-        ``UserWarning`` says when they outnumber half the samples. With
-        ``edges='quantile'`` a feature with few distinct values gets fewer.
+        grid). 'auto' chooses by generalised cross-validation (GCV, see
+        Notes) among about six counts, a geometric grid from 2 up to
+        ``min(30, (n_samples / 5) ** (1 / d))`` (about 5 samples or more per
+        tower or cell; ``d`` the number of features the cells span, 1 without
+        cells; ``n_samples`` those of positive weight), together with
+        ``alpha`` when that is 'auto' too. An int asks for that many; a
+        ``UserWarning`` says when the towers in all (every feature's, and
+        the cells) outnumber half the samples. With ``edges='quantile'`` a
+        feature with few distinct values gets fewer.
     steepness : float, default=4.0
         How sharp the walls are, relative to the tower's width: the slope of
         each sigmoid is ``steepness / (c - a)``. The default gives smooth,
@@ -134,6 +136,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     edges : {'uniform', 'quantile'}, default='uniform'
         Where the tower centres go: evenly spaced over the range of each
         feature, or at its quantiles (narrow towers where the data are dense).
+        With ``bounds``, the quantiles are those of the data clipped to the
+        bounds, and the outermost centres stand on the bounds.
     cells : 'auto' or bool, default='auto'
         Whether to add towers over cells of the input space (interactions
         between features). 'auto' adds them when the data have 2 or 3
@@ -141,7 +145,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     max_towers : int, default=1000
         Largest number of cell towers. When the occupied cells of the
         ``n_towers ** d`` grid are more, the grid is made coarser (fewer cells
-        per feature) and a ``UserWarning`` says so.
+        per feature); a ``UserWarning`` says so when ``n_towers`` was given.
     bounds : array-like of shape (2,) or (n_features, 2), default=None
         The range ``(low, high)`` the towers of each feature tile, instead of
         the range of the training data. Useful with ``partial_fit``, whose
@@ -150,9 +154,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         How the heights are learnt: an exact regularised least-squares solve,
         or stochastic gradient descent (plain/momentum, or Adam) on the mean
         squared error through the shared training loop.
-    alpha : float, default=1e-6
-        Strength of the L2 penalty ``alpha · ½‖heights‖²`` (ridge). A little
-        keeps the solve well posed when towers overlap.
+    alpha : float or 'auto', default='auto'
+        Strength of the L2 penalty ``alpha · ½‖heights‖²`` (ridge). 'auto'
+        chooses it by GCV from 23 values, ``1e-10`` to ``10`` (see Notes); a
+        little (1e-6, say) keeps the solve well posed when towers overlap.
     batch_size : int or 'auto', default='auto'
         Samples per SGD step; 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
@@ -212,6 +217,18 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         where every tower has fallen to 0.
     n_towers_ : int
         Number of towers in all.
+    n_towers_per_feature_ : int
+        Towers per feature: ``n_towers``, or the count 'auto' chose.
+    alpha_ : float
+        The penalty used: ``alpha``, or the value 'auto' chose.
+    cv_results_ : dict of ndarray
+        With 'auto' (``n_towers`` or ``alpha``): the candidates compared and
+        their GCV scores. ``'n_towers_per_feature'`` and ``'n_towers'`` (the
+        towers in all) of shape (n_candidates,), ``'alpha'`` of shape
+        (n_alphas,), and ``'gcv'`` of shape (n_candidates, n_alphas), the
+        mean squared error GCV predicts for each pair (NaN for a candidate
+        too large to score). Absent when nothing was chosen. After later
+        ``partial_fit`` calls of the exact solver, the row of the kept layout.
     n_1d_towers_ : int
         Number of one-dimensional towers.
     n_outputs_ : int
@@ -259,7 +276,22 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     (the mean squared error here has no factor ½). The exact solver sets the
     gradient to zero: with ``T_c``, ``y_c`` centred by their weighted means,
     ``(T_cᵀ W T_c + λ I) H = T_cᵀ W y_c`` with ``λ = α K Σ_i w_i / 2``, and
-    ``b = ȳ - T̄ H``. Beyond the outermost walls every tower falls to 0, so
+    ``b = ȳ - T̄ H``.
+
+    **Choosing by GCV.** With ``A = W^½ T_c`` (weights scaled to mean 1
+    over the ``n`` samples of positive weight: only their ratios count) and
+    the eigenvalues ``s_j`` of ``AᵀA``, the fit of penalty ``λ`` has
+    ``df(λ) = 1 + Σ_j s_j / (s_j + λ)`` degrees of freedom, and generalised
+    cross-validation scores it ``GCV = MSE(λ) / (1 - df(λ) / n)²``, the
+    rotation-invariant form of leave-one-out's error. One eigendecomposition
+    per candidate layout gives it for every ``alpha`` (of the
+    ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
+    when the towers are more; a candidate with both above 4096 is not
+    tried). With an SGD solver the choice is made the same way by the exact
+    solve on a fixed random subset of at most 2000 samples, and SGD then
+    trains the towers chosen with the ``alpha`` chosen.
+
+    Beyond the outermost walls every tower falls to 0, so
     far from the training range the prediction returns to ``intercept_``
     (about the mean target); predictions stay finite for any finite input.
 
