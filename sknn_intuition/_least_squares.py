@@ -27,7 +27,7 @@ def empty_sums(n_features, n_outputs):
     """The sums of the normal equations before any data."""
     return {
         "w": 0.0,  # Σ w_i
-        "n": 0,  # samples of positive weight
+        "w_min": np.inf,  # the smallest positive weight
         "yy": 0.0,  # Σ w_i ‖y_i‖²
         "t": np.zeros(n_features),  # Σ w_i T_i
         "y": np.zeros(n_outputs),  # Σ w_i y_i
@@ -43,12 +43,12 @@ def add_block(sums, T, Y, w=None):
     if w is None:  # every weight 1
         TW, WY = T, Y
         sums["w"] += float(T.shape[0])
-        sums["n"] += T.shape[0]
+        sums["w_min"] = min(sums["w_min"], 1.0)
     else:
         w = w.astype(np.float64)
         TW, WY = T * w[:, None], Y * w[:, None]
         sums["w"] += float(w.sum())
-        sums["n"] += int(np.count_nonzero(w > 0))
+        sums["w_min"] = min(sums["w_min"], float(np.min(w, where=w > 0, initial=np.inf)))
     sums["yy"] += float(np.vdot(WY, Y))
     sums["t"] += TW.sum(axis=0)
     sums["y"] += WY.sum(axis=0)
@@ -152,9 +152,20 @@ def _add_gram(G, A, B):
 #
 #     GCV(λ) = RSS(λ) / (K Σ_i w_i) / (1 - df(λ) / n)²,
 #
-# ``n`` the samples of positive weight: the weights count relative to each
-# other, never by their sum. One eigendecomposition gives it for every λ:
-# of ``AᵀA`` (the p x p system, from the sums) or of ``AAᵀ`` (n x n).
+# ``n = Σ_i w_i / min_i w_i`` (over positive weights: :func:`effective_samples`).
+# The weights count relative to each other, never by their scale (weights
+# summing to 1 are the same weights), in units of the smallest, so that
+# integer weights with a 1 among them are repetitions, as everywhere else.
+# One eigendecomposition gives it for every λ: of ``AᵀA`` (the p x p
+# system, from the sums) or of ``AAᵀ`` (n x n).
+
+
+def effective_samples(w):
+    """The samples the weights ``w`` stand for: ``Σ w / min w`` over positive weights."""
+    if w is None:
+        return None
+    w = np.asarray(w, dtype=np.float64)
+    return float(w.sum() / np.min(w, where=w > 0, initial=np.inf))
 
 
 def spectrum(sums):
@@ -174,7 +185,8 @@ def spectrum(sums):
     z2 = np.zeros_like(s)
     z2[keep] = (r[keep] ** 2).sum(axis=1) / s[keep]
     yy = sums["yy"] - sw * float(y_mean @ y_mean)  # ‖B‖²
-    return {"s": s, "z2": z2, "out": max(yy - z2.sum(), 0.0), "n": sums["n"], "w": sw, "k": k}
+    return {"s": s, "z2": z2, "out": max(yy - z2.sum(), 0.0), "n": sw / sums["w_min"], "w": sw,
+            "k": k}
 
 
 def dual_spectrum(column_blocks, Y, w):
@@ -197,7 +209,7 @@ def dual_spectrum(column_blocks, Y, w):
     z = U.T @ B
     z2 = (z**2).sum(axis=1)
     return {"s": s, "z2": z2, "out": max(float(np.vdot(B, B)) - z2.sum(), 0.0),
-            "n": int(np.count_nonzero(w > 0)), "w": sw, "k": k, "U": U, "z": z,
+            "n": effective_samples(w), "w": sw, "k": k, "U": U, "z": z,
             "means": means, "root": root, "y_mean": y_mean}
 
 

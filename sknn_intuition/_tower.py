@@ -25,6 +25,7 @@ from ._base import validate_fit_data, validate_sample_weight
 from ._least_squares import (
     add_block,
     dual_spectrum,
+    effective_samples,
     empty_sums,
     gcv,
     solve,
@@ -121,7 +122,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         Notes) among about six counts, a geometric grid from 2 up to
         ``min(30, (n_samples / 5) ** (1 / d))`` (about 5 samples or more per
         tower or cell; ``d`` the number of features the cells span, 1 without
-        cells; ``n_samples`` those of positive weight), together with
+        cells; with weights, ``n_samples = Σ w / min w`` over the positive
+        weights), together with
         ``alpha`` when that is 'auto' too. An int asks for that many; a
         ``UserWarning`` says when the towers in all (every feature's, and
         the cells) outnumber half the samples. With ``edges='quantile'`` a
@@ -278,12 +280,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     ``(T_cᵀ W T_c + λ I) H = T_cᵀ W y_c`` with ``λ = α K Σ_i w_i / 2``, and
     ``b = ȳ - T̄ H``.
 
-    **Choosing by GCV.** With ``A = W^½ T_c`` (weights scaled to mean 1
-    over the ``n`` samples of positive weight: only their ratios count) and
-    the eigenvalues ``s_j`` of ``AᵀA``, the fit of penalty ``λ`` has
+    **Choosing by GCV.** With ``A = W^½ T_c`` and the eigenvalues ``s_j``
+    of ``AᵀA``, the fit of penalty ``λ`` has
     ``df(λ) = 1 + Σ_j s_j / (s_j + λ)`` degrees of freedom, and generalised
     cross-validation scores it ``GCV = MSE(λ) / (1 - df(λ) / n)²``, the
-    rotation-invariant form of leave-one-out's error. One eigendecomposition
+    rotation-invariant form of leave-one-out's error, with
+    ``n = Σ_i w_i / min_i w_i`` (over positive weights): the weights count
+    relative to the smallest, so their scale does not matter (weights
+    summing to 1 are the same weights) and integer weights with a 1 among
+    them are repetitions. Of tied scores (within 1e-9 of the largest) the
+    simplest model wins: fewest towers, then largest alpha. One eigendecomposition
     per candidate layout gives it for every ``alpha`` (of the
     ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
     when the towers are more; a candidate with both above 4096 is not
@@ -575,7 +581,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         if self.solver != "lstsq" and X.shape[0] > _SELECT_ROWS:
             rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:_SELECT_ROWS])
             X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
-        n = X.shape[0] if sw is None else int(np.count_nonzero(sw > 0))
+        n = X.shape[0] if sw is None else effective_samples(sw)
         d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
         rs = [self.n_towers] if self.n_towers != "auto" else _tower_layout.auto_candidates(n, d)
         alphas = ALPHAS if self.alpha == "auto" else np.array([float(self.alpha)])
@@ -592,7 +598,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
             best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
         else:
-            best = np.unravel_index(np.nanargmin(errors), errors.shape)
+            best = _simplest_best(errors)
         self.cv_results_ = {
             "n_towers_per_feature": np.array(rs),
             "n_towers": np.array(sizes),
@@ -661,6 +667,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         # alpha='auto': chosen here, unless the selection of the layout on
         # these data chose it already.
         choose = self.alpha == "auto" and (self.alpha_ is None or fit_mode(self) == "partial")
+        if self.alpha != "auto":
+            self.alpha_ = float(self.alpha)
         if self._use_dual(X.shape[0], partial):
             columns = lambda: _tower_columns(vars(self), X)  # noqa: E731
             if choose:
@@ -707,7 +715,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         ``spec`` is that of the targets divided by ``scale``.
         """
         errors = _unscaled(gcv(spec, ALPHAS), scale)
-        self.alpha_ = float(ALPHAS[int(np.argmin(errors))])
+        self.alpha_ = float(ALPHAS[_simplest_best(errors[None, :])[1]])
         if self.n_towers != "auto" or fit_mode(self) == "partial":
             self.cv_results_ = {
                 "n_towers_per_feature": np.array([self.n_towers_per_feature_]),
@@ -789,7 +797,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return out
 
     def _sgd_settings(self):
-        # alpha='auto' trains with the alpha chosen (alpha_).
+        # alpha='auto' trains with the alpha chosen (alpha_); a given alpha
+        # is taken as it is now (set_params between warm or partial fits).
+        if self.alpha != "auto":
+            self.alpha_ = float(self.alpha)
         return dataclasses.replace(super()._sgd_settings(), alpha=self.alpha_)
 
     def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
@@ -921,6 +932,25 @@ def _spectrum(attrs, X, Y, sw):
     if n <= _SPECTRUM_MAX:
         return dual_spectrum(lambda: _tower_columns(attrs, X), Y, sw), None
     return None, None
+
+
+# GCV scores within this fraction of the largest of the best one are ties
+# (e.g. several fits that interpolate the data, all scored 0 up to rounding).
+_TIE = 1e-9
+
+
+def _simplest_best(errors):
+    """``(row, column)`` of the least GCV (rows: candidates, columns: alphas, ascending).
+
+    Of tied scores, the simplest model: the fewest towers, then the largest alpha.
+    """
+    finite = np.isfinite(errors)
+    if not finite.any():  # e.g. one sample: the simplest model, the mean
+        return 0, errors.shape[1] - 1
+    best = np.min(errors[finite])
+    near = finite & (errors <= best + _TIE * np.max(np.abs(errors[finite])))
+    row = int(np.flatnonzero(near.any(axis=1))[0])
+    return row, int(np.flatnonzero(near[row])[-1])
 
 
 def _unscaled(squared, scale):

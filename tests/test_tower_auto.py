@@ -29,15 +29,17 @@ def test_auto_generalises_with_many_features_as_well_as_ridge():
 
 
 def _textbook_gcv(T, y, w, alpha):
-    """GCV of weighted ridge with an unpenalised bias, from its hat matrix."""
+    """GCV of weighted ridge with an unpenalised bias, from its hat matrix.
+
+    The weights count in units of the smallest: ``n = Σ w / min w`` samples.
+    """
     n, p = T.shape
-    w = w / w.mean()  # relative weights
     lam = 0.5 * alpha * w.sum()
     A = np.c_[np.ones(n), T]
     P = np.diag(np.r_[0.0, np.full(p, lam)])
     hat = A @ np.linalg.solve(A.T @ (w[:, None] * A) + P, A.T * w)
     e = y - hat @ y
-    return (w @ e**2 / w.sum()) / (1 - np.trace(hat) / n) ** 2
+    return (w @ e**2 / w.sum()) / (1 - np.trace(hat) / (w.sum() / w.min())) ** 2
 
 
 def test_the_penalty_is_chosen_by_the_textbook_gcv():
