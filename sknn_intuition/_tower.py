@@ -778,14 +778,21 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         if X.shape[0] * self.n_towers_ * X.itemsize > _SGD_KEEP_BYTES:
             return super()._sgd_fit(X, Y, sample_weight, y_score, partial=partial)
         T = self._activations(X)
-        self._towers_kept = True  # for this call's hooks only; never state
+        # For this call's hooks only, never state: the input the towers were
+        # computed from (callbacks see it, not the towers).
+        self._towers_kept = X
         try:
             return super()._sgd_fit(T, Y, sample_weight, y_score, partial=partial)
         finally:
             vars(self).pop("_towers_kept", None)
 
     def _kept(self):
-        return vars(self).get("_towers_kept", False)
+        return "_towers_kept" in vars(self)
+
+    def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):
+        if self._kept():
+            X = vars(self)["_towers_kept"]
+        return super()._sgd_callbacks_begin(max_iter, X, y, sample_weight)
 
     def _activations(self, X):
         """The towers' activations on all of ``X``, computed a block of rows at a time."""
