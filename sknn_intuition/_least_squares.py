@@ -27,6 +27,8 @@ def empty_sums(n_features, n_outputs):
     """The sums of the normal equations before any data."""
     return {
         "w": 0.0,  # Σ w_i
+        "w_min": np.inf,  # the smallest positive weight
+        "yy": 0.0,  # Σ w_i ‖y_i‖²
         "t": np.zeros(n_features),  # Σ w_i T_i
         "y": np.zeros(n_outputs),  # Σ w_i y_i
         "tt": np.zeros((n_features, n_features)),  # Σ w_i T_iᵀ T_i
@@ -41,10 +43,13 @@ def add_block(sums, T, Y, w=None):
     if w is None:  # every weight 1
         TW, WY = T, Y
         sums["w"] += float(T.shape[0])
+        sums["w_min"] = min(sums["w_min"], 1.0)
     else:
         w = w.astype(np.float64)
         TW, WY = T * w[:, None], Y * w[:, None]
         sums["w"] += float(w.sum())
+        sums["w_min"] = min(sums["w_min"], float(np.min(w, where=w > 0, initial=np.inf)))
+    sums["yy"] += float(np.vdot(WY, Y))
     sums["t"] += TW.sum(axis=0)
     sums["y"] += WY.sum(axis=0)
     _add_gram(sums["tt"], TW, T)  # tt += (W T)ᵀ T, in place
@@ -133,3 +138,116 @@ def _add_gram(G, A, B):
     out = blas.dgemm(1.0, B, A, beta=1.0, c=G.T, trans_a=True, overwrite_c=True)
     if not np.shares_memory(out, G):  # pragma: no cover - gemm made a copy
         G[...] = out.T
+
+
+# ------------------------------------------------- choosing the penalty by GCV
+# With ``A = W^½ T_c`` (the centred, weighted features) and ``B = W^½ Y_c``,
+# write ``A = U diag(√s) Vᵀ`` and ``z = Uᵀ B``: the ridge fit of penalty λ
+# shrinks component ``j`` of ``B`` by ``s_j / (s_j + λ)``, so that
+#
+#     RSS(λ) = ‖B‖² - Σ_j ‖z_j‖² + Σ_j ‖z_j‖² (λ / (s_j + λ))²,
+#     df(λ) = 1 + Σ_j s_j / (s_j + λ)      (the trace of the hat matrix; 1: the bias),
+#
+# and generalised cross-validation (Golub, Heath & Wahba, 1979) scores it
+#
+#     GCV(λ) = RSS(λ) / (K Σ_i w_i) / (1 - df(λ) / n)²,
+#
+# ``n = Σ_i w_i / min_i w_i`` (over positive weights: :func:`effective_samples`).
+# The weights count relative to each other, never by their scale (weights
+# summing to 1 are the same weights), in units of the smallest, so that
+# integer weights with a 1 among them are repetitions, as everywhere else.
+# One eigendecomposition gives it for every λ: of ``AᵀA`` (the p x p
+# system, from the sums) or of ``AAᵀ`` (n x n).
+
+
+def effective_samples(w):
+    """The samples the weights ``w`` stand for: ``Σ w / min w`` over positive weights."""
+    if w is None:
+        return None
+    w = np.asarray(w, dtype=np.float64)
+    return float(w.sum() / np.min(w, where=w > 0, initial=np.inf))
+
+
+def spectrum(sums):
+    """The eigenvalues of the centred system and the targets' share along each, for GCV."""
+    sw, k = sums["w"], sums["y"].shape[0]
+    t_mean, y_mean = sums["t"] / sw, sums["y"] / sw
+    R = sums["ty"] - sw * np.outer(t_mean, y_mean)  # AᵀB
+    # Symmetric: its Fortran-ordered transpose is the same matrix, which
+    # LAPACK overwrites in place (no further p x p copy).
+    C = _centred_system(sums, t_mean, 0.0)
+    s, V = linalg.eigh(C.T, overwrite_a=True, check_finite=False)
+    del C
+    s = _null_floor(s)
+    r = V.T @ R
+    # ‖z_j‖² = ‖r_j‖² / s_j; directions of no variance carry no signal.
+    keep = s > 0
+    z2 = np.zeros_like(s)
+    z2[keep] = (r[keep] ** 2).sum(axis=1) / s[keep]
+    yy = sums["yy"] - sw * float(y_mean @ y_mean)  # ‖B‖²
+    return {"s": s, "z2": z2, "out": max(yy - z2.sum(), 0.0), "n": sw / sums["w_min"], "w": sw,
+            "k": k}
+
+
+def dual_spectrum(column_blocks, Y, w):
+    """The same from the n x n system ``AAᵀ`` (many more features than samples)."""
+    Y = Y.astype(np.float64)
+    n, k = Y.shape
+    w = np.ones(n) if w is None else w.astype(np.float64)
+    sw = w.sum()
+    y_mean, root = (w @ Y) / sw, np.sqrt(w)[:, None]
+    B = (Y - y_mean) * root
+    K, means = np.zeros((n, n)), []
+    for T in column_blocks():
+        t_mean = (w @ T) / sw
+        means.append(t_mean)
+        A = (T - t_mean) * root
+        _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
+    s, U = linalg.eigh(K, overwrite_a=True, check_finite=False)
+    del K
+    s = _null_floor(s)
+    z = U.T @ B
+    z2 = (z**2).sum(axis=1)
+    return {"s": s, "z2": z2, "out": max(float(np.vdot(B, B)) - z2.sum(), 0.0),
+            "n": effective_samples(w), "w": sw, "k": k, "U": U, "z": z,
+            "means": means, "root": root, "y_mean": y_mean}
+
+
+def _null_floor(s):
+    """Eigenvalues below the rounding of the largest are zero (directions of no variance)."""
+    return np.where(s > s.max(initial=0.0) * _NULL, s, 0.0)
+
+
+# An eigenvalue below this fraction of the largest is rounding, not variance.
+_NULL = 1e-12
+
+
+def penalty(alpha, spec):
+    """λ of the normal equations for the estimator's ``alpha``: ``α K Σ w / 2``."""
+    return 0.5 * alpha * spec["k"] * spec["w"]
+
+
+def gcv(spec, alphas):
+    """GCV(λ) of each ``alpha`` (see above): the mean squared error it predicts."""
+    s, z2 = spec["s"], spec["z2"]
+    out = np.empty(len(alphas))
+    for i, alpha in enumerate(alphas):
+        lam = penalty(alpha, spec)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shrink = np.where(s > 0, lam / (s + lam), 1.0)
+            df = 1.0 + np.sum(np.where(s > 0, s / (s + lam), 0.0))
+        rss = spec["out"] + float(z2 @ shrink**2)
+        left = 1.0 - df / spec["n"]
+        out[i] = rss / (spec["k"] * spec["w"]) / left**2 if left > 0 else np.inf
+    return out
+
+
+def solve_dual_spectrum(spec, column_blocks, alpha):
+    """The same from a :func:`dual_spectrum`: ``H = Aᵀ U (s + λ)⁻¹ z``, block by block."""
+    lam = penalty(alpha, spec)
+    with np.errstate(divide="ignore"):
+        inv = np.where(spec["s"] + lam > 0, 1.0 / (spec["s"] + lam), 0.0)
+    dual = spec["U"] @ (inv[:, None] * spec["z"])
+    root, means = spec["root"], spec["means"]
+    H = np.vstack([((T - m) * root).T @ dual for T, m in zip(column_blocks(), means)])
+    return H, spec["y_mean"] - np.concatenate(means) @ H

@@ -11,15 +11,28 @@ and its loss is quadratic, so it is fitted either exactly (least squares,
 :mod:`._least_squares`) or by the shared SGD loop (:mod:`._sgd`).
 """
 
+import dataclasses
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _layout, _network, _tower_layout
 from ._base import validate_fit_data, validate_sample_weight
-from ._least_squares import add_block, empty_sums, solve, solve_dual
+from ._least_squares import (
+    add_block,
+    dual_spectrum,
+    effective_samples,
+    empty_sums,
+    gcv,
+    solve,
+    solve_dual,
+    solve_dual_spectrum,
+    spectrum,
+)
 from ._network import Stack
 from ._optimizers import OPTIMIZERS
 from ._sgd import (
@@ -50,9 +63,24 @@ _BLOCK_ROWS = 256
 # with the n_samples x n_samples system instead of the n_towers x n_towers one.
 _PRIMAL_MAX_TOWERS = 4096
 
+# alpha='auto' picks the penalty of least GCV from this grid (and n_towers='auto'
+# the towers per feature from _tower_layout.auto_candidates): in units of the
+# mean squared error, next to the towers' variance (at most 1/4 each).
+ALPHAS = np.logspace(-10, 1, 23)
+# The 'auto' choices need the eigendecomposition of the smaller of the
+# n_towers x n_towers and n_samples x n_samples systems: at most this size
+# (a candidate layout too large for both is not tried).
+_SPECTRUM_MAX = 4096
+# With an SGD solver, the 'auto' choices are made by the exact selection on
+# at most this many of the samples (a fixed random subset).
+_SELECT_ROWS = 2000
+# SGD keeps the towers' activations for the whole data when they take at
+# most this many bytes, and trains the top layer on them; else it computes
+# them again for each batch.
+_SGD_KEEP_BYTES = 64 * 2**20
+
 # The trainer's parameters the towers share (their constraints are the trainer's).
 _TRAINER_PARAMS = (
-    "alpha",
     "max_iter",
     "tol",
     "shuffle",
@@ -90,13 +118,16 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     ----------
     n_towers : int or 'auto', default='auto'
         Towers per feature (and cells per feature along each side of the
-        grid). 'auto' takes as many as the data can support: 30, or fewer
-        when the samples are few, so that each tower (each cell of the grid,
-        with cells) holds about 5 samples or more:
-        ``min(30, (n_samples / 5) ** (1 / d))``, ``d`` the number of features
-        the cells span (1 without cells). An int asks for that many; a
-        ``UserWarning`` says when they outnumber half the samples. With
-        ``edges='quantile'`` a feature with few distinct values gets fewer.
+        grid). 'auto' chooses by generalised cross-validation (GCV, see
+        Notes) among about six counts, a geometric grid from 2 up to
+        ``min(30, (n_samples / 5) ** (1 / d))`` (about 5 samples or more per
+        tower or cell; ``d`` the number of features the cells span, 1 without
+        cells; with weights, ``n_samples = Σ w / min w`` over the positive
+        weights), together with
+        ``alpha`` when that is 'auto' too. An int asks for that many; a
+        ``UserWarning`` says when the towers in all (every feature's, and
+        the cells) outnumber half the samples. With ``edges='quantile'`` a
+        feature with few distinct values gets fewer.
     steepness : float, default=4.0
         How sharp the walls are, relative to the tower's width: the slope of
         each sigmoid is ``steepness / (c - a)``. The default gives smooth,
@@ -107,6 +138,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     edges : {'uniform', 'quantile'}, default='uniform'
         Where the tower centres go: evenly spaced over the range of each
         feature, or at its quantiles (narrow towers where the data are dense).
+        With ``bounds``, the quantiles are those of the data clipped to the
+        bounds, and the outermost centres stand on the bounds.
     cells : 'auto' or bool, default='auto'
         Whether to add towers over cells of the input space (interactions
         between features). 'auto' adds them when the data have 2 or 3
@@ -114,7 +147,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     max_towers : int, default=1000
         Largest number of cell towers. When the occupied cells of the
         ``n_towers ** d`` grid are more, the grid is made coarser (fewer cells
-        per feature) and a ``UserWarning`` says so.
+        per feature); a ``UserWarning`` says so when ``n_towers`` was given.
     bounds : array-like of shape (2,) or (n_features, 2), default=None
         The range ``(low, high)`` the towers of each feature tile, instead of
         the range of the training data. Useful with ``partial_fit``, whose
@@ -123,9 +156,10 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         How the heights are learnt: an exact regularised least-squares solve,
         or stochastic gradient descent (plain/momentum, or Adam) on the mean
         squared error through the shared training loop.
-    alpha : float, default=1e-6
-        Strength of the L2 penalty ``alpha · ½‖heights‖²`` (ridge). A little
-        keeps the solve well posed when towers overlap.
+    alpha : float or 'auto', default='auto'
+        Strength of the L2 penalty ``alpha · ½‖heights‖²`` (ridge). 'auto'
+        chooses it by GCV from 23 values, ``1e-10`` to ``10`` (see Notes); a
+        little (1e-6, say) keeps the solve well posed when towers overlap.
     batch_size : int or 'auto', default='auto'
         Samples per SGD step; 'auto' is ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
@@ -185,6 +219,18 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         where every tower has fallen to 0.
     n_towers_ : int
         Number of towers in all.
+    n_towers_per_feature_ : int
+        Towers per feature: ``n_towers``, or the count 'auto' chose.
+    alpha_ : float
+        The penalty used: ``alpha``, or the value 'auto' chose.
+    cv_results_ : dict of ndarray
+        With 'auto' (``n_towers`` or ``alpha``): the candidates compared and
+        their GCV scores. ``'n_towers_per_feature'`` and ``'n_towers'`` (the
+        towers in all) of shape (n_candidates,), ``'alpha'`` of shape
+        (n_alphas,), and ``'gcv'`` of shape (n_candidates, n_alphas), the
+        mean squared error GCV predicts for each pair (NaN for a candidate
+        too large to score). Absent when nothing was chosen. After later
+        ``partial_fit`` calls of the exact solver, the row of the kept layout.
     n_1d_towers_ : int
         Number of one-dimensional towers.
     n_outputs_ : int
@@ -232,7 +278,26 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     (the mean squared error here has no factor ½). The exact solver sets the
     gradient to zero: with ``T_c``, ``y_c`` centred by their weighted means,
     ``(T_cᵀ W T_c + λ I) H = T_cᵀ W y_c`` with ``λ = α K Σ_i w_i / 2``, and
-    ``b = ȳ - T̄ H``. Beyond the outermost walls every tower falls to 0, so
+    ``b = ȳ - T̄ H``.
+
+    **Choosing by GCV.** With ``A = W^½ T_c`` and the eigenvalues ``s_j``
+    of ``AᵀA``, the fit of penalty ``λ`` has
+    ``df(λ) = 1 + Σ_j s_j / (s_j + λ)`` degrees of freedom, and generalised
+    cross-validation scores it ``GCV = MSE(λ) / (1 - df(λ) / n)²``, the
+    rotation-invariant form of leave-one-out's error, with
+    ``n = Σ_i w_i / min_i w_i`` (over positive weights): the weights count
+    relative to the smallest, so their scale does not matter (weights
+    summing to 1 are the same weights) and integer weights with a 1 among
+    them are repetitions. Of tied scores (within 1e-9 of the largest) the
+    simplest model wins: fewest towers, then largest alpha. One eigendecomposition
+    per candidate layout gives it for every ``alpha`` (of the
+    ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
+    when the towers are more; a candidate with both above 4096 is not
+    tried). With an SGD solver the choice is made the same way by the exact
+    solve on a fixed random subset of at most 2000 samples, and SGD then
+    trains the towers chosen with the ``alpha`` chosen.
+
+    Beyond the outermost walls every tower falls to 0, so
     far from the training range the prediction returns to ``intercept_``
     (about the mean target); predictions stay finite for any finite input.
 
@@ -267,6 +332,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         **{k: TRAINER_CONSTRAINTS[k] for k in _TRAINER_PARAMS},
         "n_towers": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "steepness": [Interval(Real, 0, None, closed="neither")],
         "edges": [StrOptions(set(EDGE_PLACEMENTS))],
         "cells": [StrOptions({"auto"}), "boolean"],
@@ -289,7 +355,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         max_towers=1000,
         bounds=None,
         solver="lstsq",
-        alpha=1e-6,
+        alpha="auto",
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.01,
@@ -464,32 +530,82 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         else:
             for name in set(stale) - {"n_features_in_", "feature_names_in_"}:  # just set
                 delattr(self, name)
-            self._lay_out(X, Y, sw, y_1d=y.ndim == 1)
+        sums = None if keep_layout else self._lay_out(X, Y, sw, y_1d=y.ndim == 1)
         if self.solver != "lstsq":
             return self._sgd_fit(X, Y, sw, y, partial=partial)
-        loss = self._lstsq(X, Y, sw, partial)
+        loss = self._lstsq(X, Y, sw, partial, sums)
         self._record_exact_pass(loss, X.shape[0], restart=mode != "partial")
         if self.verbose:
             print(f"Exact solve over {self.n_towers_} towers, loss = {loss:.8f}", flush=True)
         return self
 
-    def _lay_out(self, X, Y, sw, y_1d):
-        """Lay out the towers over the data; zero heights."""
-        layout = _tower_layout.layout(
-            X,
-            sw,
-            n_towers=self.n_towers,
+    def _layout_params(self):
+        return dict(
             steepness=self.steepness,
             edges=self.edges,
             cells=self.cells,
             max_towers=self.max_towers,
             bounds=self.bounds,
         )
+
+    def _lay_out(self, X, Y, sw, y_1d):
+        """Lay out the towers over the data (choosing their number for 'auto'); zero heights.
+
+        Returns the sums of the normal equations the selection made for this
+        layout, or None.
+        """
+        r, alpha, sums = self.n_towers, self.alpha, None
+        # The exact solve chooses alpha itself (_lstsq); SGD takes both
+        # choices from the exact selection, on a subset of the samples.
+        if r == "auto" or (alpha == "auto" and self.solver != "lstsq"):
+            r, alpha, sums = self._select(X, Y, sw)
+        layout = _tower_layout.layout(
+            X, sw, n_towers=r, auto=self.n_towers == "auto", **self._layout_params()
+        )
         for name, value in layout.items():
             setattr(self, name, value)
+        self.n_towers_per_feature_ = int(r)
+        self.alpha_ = float(alpha) if alpha != "auto" else None  # the exact solve sets it
         self.n_outputs_ = Y.shape[1]
         self._y_1d = y_1d
         self._sgd_init_params(X.shape[1], self.n_outputs_, X.dtype, None)
+        return sums
+
+    def _select(self, X, Y, sw):
+        """The towers per feature and the alpha of least GCV (``cv_results_``).
+
+        Also returns the sums of the normal equations of the chosen layout
+        (None if it was solved through the samples' system), which the exact
+        solve then reuses: the layout on the same data is the same.
+        """
+        if self.solver != "lstsq" and X.shape[0] > _SELECT_ROWS:
+            rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:_SELECT_ROWS])
+            X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
+        n = X.shape[0] if sw is None else effective_samples(sw)
+        d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
+        rs = [self.n_towers] if self.n_towers != "auto" else _tower_layout.auto_candidates(n, d)
+        alphas = ALPHAS if self.alpha == "auto" else np.array([float(self.alpha)])
+        scale = _y_scale(Y)
+        Y = Y / scale
+        errors, sizes, sums = np.full((len(rs), len(alphas)), np.nan), [], []
+        for i, r in enumerate(rs):
+            lay = _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params())
+            sizes.append(lay["n_towers_"])
+            spec, candidate_sums = _spectrum(lay, X, Y, sw)
+            sums.append(candidate_sums)
+            if spec is not None:
+                errors[i] = _unscaled(gcv(spec, alphas), scale)
+        if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
+            best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
+        else:
+            best = _simplest_best(errors)
+        self.cv_results_ = {
+            "n_towers_per_feature": np.array(rs),
+            "n_towers": np.array(sizes),
+            "alpha": alphas.copy(),
+            "gcv": errors,
+        }
+        return rs[best[0]], float(alphas[best[1]]), sums[best[0]]
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -502,19 +618,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         Cheap (a few arrays of the towers' size), so never stored: the fitted
         state is only the layout's arrays.
         """
-        start, stop, _ = columns.indices(self.n_towers_)
-        m = self.n_1d_towers_
-        one = slice(min(start, m), min(stop, m))
-        return _tower_layout.frozen_layers(
-            self.tower_feature_[one],
-            self.tower_left_[one],
-            self.tower_right_[one],
-            self.cell_edges_,
-            self.cells_[max(start - m, 0) : max(stop - m, 0)],
-            self.steepness_,
-            self.n_features_in_,
-            self.heights_.dtype,
-        )
+        return _layers(vars(self), columns, self.n_features_in_)
 
     @staticmethod
     def _stack(layers, params):
@@ -541,51 +645,96 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             )
         return True
 
-    def _lstsq(self, X, Y, sw, partial):
+    def _lstsq(self, X, Y, sw, partial, sums=None):
         """The exact heights (see ``_least_squares``); partial_fit keeps the sums.
 
         The towers' activations come a block of rows at a time (the sums of
         the normal equations), or with many more towers than samples a block
         of towers at a time (the samples' system), so that they are never
-        all held at once. Returns the loss the heights reach on ``(X, Y)``.
+        all held at once. The targets are divided by a power of two near
+        their largest magnitude (an exact scaling: the heights scale with
+        them), so that their squares do not overflow. With alpha='auto' the
+        penalty of least GCV is chosen from the same system. ``sums`` are
+        those the selection of n_towers='auto' made on these data (targets
+        scaled alike), if any. Returns the loss the heights reach on ``(X, Y)``.
         """
         state = training_state(self)
-        kept = None
+        gathered = sums is not None
+        if fit_mode(self) == "partial":
+            sums = state.get("lstsq")
+        scale = sums["scale"] if sums is not None and "scale" in sums else _y_scale(Y)
+        Ys, kept = Y / scale, None
+        # alpha='auto': chosen here, unless the selection of the layout on
+        # these data chose it already.
+        choose = self.alpha == "auto" and (self.alpha_ is None or fit_mode(self) == "partial")
+        if self.alpha != "auto":
+            self.alpha_ = float(self.alpha)
         if self._use_dual(X.shape[0], partial):
-            H, b = solve_dual(lambda: self._tower_columns(X), Y, sw, self.alpha)
+            columns = lambda: _tower_columns(vars(self), X)  # noqa: E731
+            if choose:
+                spec = dual_spectrum(columns, Ys, sw)
+                self._choose_alpha(spec, scale)
+                H, b = solve_dual_spectrum(spec, columns, self.alpha_)
+            else:
+                H, b = solve_dual(columns, Ys, sw, self.alpha_)
             state.pop("lstsq", None)
         else:
-            sums = state.get("lstsq") if fit_mode(self) == "partial" else None
             if sums is None:
                 sums = empty_sums(self.n_towers_, self.n_outputs_)
-            layers = self._frozen_layers()
-            # The activations are kept for the loss below when they are small.
-            keep = X.shape[0] * self.n_towers_ * X.itemsize <= _KEEP_BYTES
-            kept = [] if keep else None
-            # The largest product is the sums' T_bᵀ T_b, n_towers x n_towers.
-            gram = [self.n_towers_, self.n_towers_]
-            with _layout.blas_threads_for(gram, _block_rows(self.n_towers_)):
-                for rows in _row_blocks(X.shape[0], self.n_towers_):
-                    w = None if sw is None else sw[rows]
-                    T = _towers(layers, X[rows])
-                    add_block(sums, T, Y[rows], w)
-                    if keep:
-                        kept.append(T)
+            sums["scale"] = scale
+            if not gathered:
+                kept = self._add_rows(sums, X, Ys, sw)
             state["lstsq"] = sums
-            H, b = solve(sums, self.alpha)
+            if choose:
+                self._choose_alpha(spectrum(sums), scale)
+            H, b = solve(sums, self.alpha_)
         dtype = self.tower_left_.dtype
-        self.heights_, self.intercept_ = H.astype(dtype), b.astype(dtype)
-        return self._exact_loss(X, Y, sw, kept)
+        self.heights_, self.intercept_ = (H * scale).astype(dtype), (b * scale).astype(dtype)
+        return self._exact_loss(X, Ys, sw, kept, scale)
 
-    def _exact_loss(self, X, Y, sw, kept=None):
+    def _add_rows(self, sums, X, Y, sw):
+        """Add the rows to the sums; the towers' activations, a list of blocks, if small."""
+        layers = self._frozen_layers()
+        # The activations are kept for the loss when they are small.
+        keep = X.shape[0] * self.n_towers_ * X.itemsize <= _KEEP_BYTES
+        kept = [] if keep else None
+        # The largest product is the sums' T_bᵀ T_b, n_towers x n_towers.
+        gram = [self.n_towers_, self.n_towers_]
+        with _layout.blas_threads_for(gram, _block_rows(self.n_towers_)):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                w = None if sw is None else sw[rows]
+                T = _towers(layers, X[rows])
+                add_block(sums, T, Y[rows], w)
+                if keep:
+                    kept.append(T)
+        return kept
+
+    def _choose_alpha(self, spec, scale):
+        """alpha='auto': the alpha of least GCV on the layout kept (``cv_results_``).
+
+        ``spec`` is that of the targets divided by ``scale``.
+        """
+        errors = _unscaled(gcv(spec, ALPHAS), scale)
+        self.alpha_ = float(ALPHAS[_simplest_best(errors[None, :])[1]])
+        if self.n_towers != "auto" or fit_mode(self) == "partial":
+            self.cv_results_ = {
+                "n_towers_per_feature": np.array([self.n_towers_per_feature_]),
+                "n_towers": np.array([self.n_towers_]),
+                "alpha": ALPHAS.copy(),
+                "gcv": errors[None, :],
+            }
+
+    def _exact_loss(self, X, Y, sw, kept=None, scale=1.0):
         """The objective at the solved heights, by the path every training step takes.
 
         ``_network.loss_and_gradients`` over blocks of rows: the loss table on
         the towers' layer kept from the solve (``kept``, its row blocks), or
         through the whole stack when the activations were not kept. Plus the
-        L2 penalty, as the trainer adds it.
+        L2 penalty, as the trainer adds it. ``Y`` is the targets divided by
+        ``scale``: the loss is measured on them (and the heights divided
+        alike), then multiplied by ``scale²``.
         """
-        params = self._sgd_parameters()
+        params = [p / scale for p in self._sgd_parameters()]
         grads = [np.empty_like(p) for p in params]
         if kept is None:
             stack, layers = None, self._frozen_layers()
@@ -608,19 +757,59 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             loss, _ = _network.loss_and_gradients(block, A, Y[rows], w, g.coefs, g.intercepts)
             total += loss * A.shape[0]
         total /= X.shape[0] if sw is None else float(sw.sum())
-        return total + penalty_value_and_gradient("l2", self.alpha, 0.0, params[:1], [True],
-                                                  grads[:1])
-
-    def _tower_columns(self, X):
-        """The towers' activations on ``X``, a block of towers (columns) at a time."""
-        step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
-        for start in range(0, self.n_towers_, step):
-            layers = self._frozen_layers(slice(start, start + step))
-            yield _towers(layers, X).astype(np.float64, copy=False)
+        total += penalty_value_and_gradient("l2", self.alpha_, 0.0, params[:1], [True], grads[:1])
+        total = float(_unscaled(total, scale))
+        if not np.isfinite(total):
+            warnings.warn(
+                f"The training loss overflows {np.dtype(np.float64).name}: the targets "
+                f"reach {scale:.3g} in magnitude, and the squared error beyond "
+                f"{np.finfo(np.float64).max:.3g}; loss_ is inf. Rescale y.",
+                UserWarning,
+            )
+        return total
 
     # ----------------------------------------------------------- SGD hooks
     # The trainer sees the whole stack: forward through the frozen layers,
     # the loss, backward into the learnt layer only (heights_, intercept_).
+    # When the towers' activations of the whole data fit in _SGD_KEEP_BYTES,
+    # they are computed once and the trainer's input is them: its stack is
+    # then the learnt layer alone (the same path, from the towers up).
+    def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial):
+        if X.shape[0] * self.n_towers_ * X.itemsize > _SGD_KEEP_BYTES:
+            return super()._sgd_fit(X, Y, sample_weight, y_score, partial=partial)
+        T = self._activations(X)
+        # For this call's hooks only, never state: the input the towers were
+        # computed from (callbacks see it, not the towers).
+        self._towers_kept = X
+        try:
+            return super()._sgd_fit(T, Y, sample_weight, y_score, partial=partial)
+        finally:
+            vars(self).pop("_towers_kept", None)
+
+    def _kept(self):
+        return "_towers_kept" in vars(self)
+
+    def _sgd_callbacks_begin(self, max_iter, X, y, sample_weight):
+        if self._kept():
+            X = vars(self)["_towers_kept"]
+        return super()._sgd_callbacks_begin(max_iter, X, y, sample_weight)
+
+    def _activations(self, X):
+        """The towers' activations on all of ``X``, computed a block of rows at a time."""
+        layers = self._frozen_layers()
+        out = np.empty((X.shape[0], self.n_towers_), dtype=self.heights_.dtype)
+        with _blas_threads(layers):
+            for rows in _row_blocks(X.shape[0], self.n_towers_):
+                out[rows] = _towers(layers, X[rows])
+        return out
+
+    def _sgd_settings(self):
+        # alpha='auto' trains with the alpha chosen (alpha_); a given alpha
+        # is taken as it is now (set_params between warm or partial fits).
+        if self.alpha != "auto":
+            self.alpha_ = float(self.alpha)
+        return dataclasses.replace(super()._sgd_settings(), alpha=self.alpha_)
+
     def _sgd_init_params(self, n_features, n_outputs, dtype, random_state):
         # The loss is convex in the heights: a zero start is as good as any.
         self.heights_ = np.zeros((self.n_towers_, n_outputs), dtype=dtype)
@@ -633,18 +822,25 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         return [True, False]
 
     def _sgd_stack(self, arrays):
+        if self._kept():
+            return Stack([arrays[0]], [arrays[1]], [], "identity", "squared_error")
         return self._stack(self._frozen_layers(), arrays)
 
     def _sgd_units(self, n_features, n_outputs):
+        if self._kept():
+            return [self.n_towers_, n_outputs]
         return [*self._frozen_layers().units, n_outputs]
 
     def _sgd_workspace(self, X, Y):
         # The call's batch arrays, and the frozen layers made once for the call.
         workspace = super()._sgd_workspace(X, Y)
-        workspace.tower_layers = self._frozen_layers()
+        if not self._kept():
+            workspace.tower_layers = self._frozen_layers()
         return workspace
 
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
+        if self._kept():  # X holds the towers' activations: the learnt layer alone
+            return super()._sgd_loss_and_gradients(params, X, Y, sw, grads, workspace)
         layers = getattr(workspace, "tower_layers", None) or self._frozen_layers()
         frozen = [None] * len(layers.coefs)  # no gradients for the built layers
         loss, D = _network.loss_and_gradients(
@@ -666,6 +862,13 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             w = None if sw is None else sw[rows]
             total += _network.loss(stack, X[rows], Y[rows], w) * len(Y[rows])
         return total / X.shape[0]
+
+    def _sgd_score(self, X, y, sample_weight):
+        if not self._kept():
+            return super()._sgd_score(X, y, sample_weight)
+        # X holds the validation rows' towers: R² of the learnt layer's output.
+        pred = _network.predict(self._sgd_stack(self._sgd_parameters()), X)
+        return r2_score(y, pred.ravel() if self._y_1d else pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -692,6 +895,82 @@ def _towers(layers, X):
     )
     Z = _network.forward(frozen, X)[-1]
     return _network.activate(layers.activations[-1], Z)
+
+
+def _layers(attrs, columns, n_features):
+    """The frozen layers of the towers ``columns`` of a layout (fitted attributes, by name)."""
+    n_towers, m = attrs["n_towers_"], attrs["n_1d_towers_"]
+    start, stop, _ = columns.indices(n_towers)
+    one = slice(min(start, m), min(stop, m))
+    return _tower_layout.frozen_layers(
+        attrs["tower_feature_"][one],
+        attrs["tower_left_"][one],
+        attrs["tower_right_"][one],
+        attrs["cell_edges_"],
+        attrs["cells_"][max(start - m, 0) : max(stop - m, 0)],
+        attrs["steepness_"],
+        n_features,
+        attrs["tower_left_"].dtype,
+    )
+
+
+def _tower_columns(attrs, X):
+    """The towers' activations on ``X``, a block of towers (columns) at a time."""
+    step = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * X.shape[0]))
+    for start in range(0, attrs["n_towers_"], step):
+        layers = _layers(attrs, slice(start, start + step), X.shape[1])
+        yield _towers(layers, X).astype(np.float64, copy=False)
+
+
+def _spectrum(attrs, X, Y, sw):
+    """The GCV spectrum of a layout on ``(X, Y)``, and the sums when it came from them.
+
+    From the smaller of the two systems; ``(None, None)`` when both are too large.
+    """
+    p, n = attrs["n_towers_"], X.shape[0]
+    if p <= n and p <= _SPECTRUM_MAX:
+        sums = empty_sums(p, Y.shape[1])
+        layers = _layers(attrs, slice(None), X.shape[1])
+        with _layout.blas_threads_for([p, p], _block_rows(p)):
+            for rows in _row_blocks(n, p):
+                w = None if sw is None else sw[rows]
+                add_block(sums, _towers(layers, X[rows]), Y[rows], w)
+        return spectrum(sums), sums
+    if n <= _SPECTRUM_MAX:
+        return dual_spectrum(lambda: _tower_columns(attrs, X), Y, sw), None
+    return None, None
+
+
+# GCV scores within this fraction of the largest of the best one are ties
+# (e.g. several fits that interpolate the data, all scored 0 up to rounding).
+_TIE = 1e-9
+
+
+def _simplest_best(errors):
+    """``(row, column)`` of the least GCV (rows: candidates, columns: alphas, ascending).
+
+    Of tied scores, the simplest model: the fewest towers, then the largest alpha.
+    """
+    finite = np.isfinite(errors)
+    if not finite.any():  # e.g. one sample: the simplest model, the mean
+        return 0, errors.shape[1] - 1
+    best = np.min(errors[finite])
+    near = finite & (errors <= best + _TIE * np.max(np.abs(errors[finite])))
+    row = int(np.flatnonzero(near.any(axis=1))[0])
+    return row, int(np.flatnonzero(near[row])[-1])
+
+
+def _unscaled(squared, scale):
+    """A squared error of the targets divided by ``scale``, in the targets' units (or inf)."""
+    with np.errstate(over="ignore"):
+        return np.float64(squared) * scale * scale  # scale² alone may overflow
+
+
+def _y_scale(Y):
+    """A power of two near the largest finite ``|Y|`` (1 for none): dividing by it is exact."""
+    with np.errstate(invalid="ignore"):
+        top = float(np.max(np.abs(Y), initial=0.0, where=np.isfinite(Y)))
+    return float(2.0 ** np.frexp(top)[1]) if top > 0 else 1.0
 
 
 def _block_rows(n_towers):

@@ -35,6 +35,8 @@ from ._activations import ACTIVATIONS
 # samples (or more) in each tower or cell.
 MAX_AUTO_TOWERS = 30
 SAMPLES_PER_TOWER = 5
+# How many tower counts n_towers='auto' compares (a geometric grid up to the above).
+AUTO_CANDIDATES = 6
 
 # A frozen layer's weights are a dense array when small (up to this many
 # entries) or not mostly zeros (at least 1 in DENSE_MIN_FILL of them not
@@ -117,28 +119,34 @@ def walls_around(centres):
     )
 
 
-def centres(x, w, lo, hi, n, quantile):
+def centres(x, w, lo, hi, n, quantile, bounded=False):
     """``n`` tower centres along one feature, evenly from ``lo`` to ``hi`` or at quantiles.
 
     At the quantiles, repeated values give one centre: a feature with few
-    distinct values gets fewer towers.
+    distinct values gets fewer towers. With ``bounded`` (``bounds`` given) the
+    quantiles are those of the data clipped to ``[lo, hi]``, and the outermost
+    centres stand on ``lo`` and ``hi``.
     """
     if n == 1:
         return np.array([0.5 * (lo + hi)])
     if not quantile:
         return np.linspace(lo, hi, n)
-    c = np.unique(weighted_quantiles(x, w, np.linspace(0, 1, n)).astype(np.float64))
+    # Quantiles of the data clipped to [lo, hi] (the bounds, when given).
+    q = weighted_quantiles(np.clip(x, lo, hi), w, np.linspace(0, 1, n)).astype(np.float64)
+    if bounded:  # the bounds are the range to tile: the outer towers stand on them
+        q[0], q[-1] = lo, hi
+    c = np.unique(q)
     if len(c) == 1:  # a single distinct value: one tower around it
         return np.array([0.5 * (lo + hi)])
     return c
 
 
-def grid(X, sw, lo, hi, n, quantile):
+def grid(X, sw, lo, hi, n, quantile, bounded=False):
     """The walls of ``n`` towers along each feature (a list, one array per feature)."""
     w = np.ones(X.shape[0]) if sw is None else sw
     walls = []
     for j in range(X.shape[1]):
-        c = centres(X[:, j], w, lo[j], hi[j], n, quantile)
+        c = centres(X[:, j], w, lo[j], hi[j], n, quantile, bounded)
         if len(c) == 1:
             # A single tower spans twice the range: the data sit on its top.
             walls.append(np.array([lo[j], hi[j]]) + np.array([-0.5, 0.5]) * (hi[j] - lo[j]))
@@ -147,22 +155,29 @@ def grid(X, sw, lo, hi, n, quantile):
     return walls
 
 
-def towers_per_feature(n_samples, n_towers, d):
-    """``n_towers``, or for 'auto' as many as ``n_samples`` support in ``d`` dimensions.
+def auto_candidates(n_samples, d):
+    """The towers per feature that n_towers='auto' tries: a geometric grid.
 
-    ``n_samples`` is the sum of the sample weights (weights count as copies).
+    From 2 up to as many as ``n_samples`` support in ``d`` dimensions (about
+    ``SAMPLES_PER_TOWER`` samples per tower or cell, at most
+    ``MAX_AUTO_TOWERS``); ``n_samples`` counts the samples of positive weight.
     """
-    if n_towers == "auto":
-        return max(1, min(MAX_AUTO_TOWERS, int((n_samples / SAMPLES_PER_TOWER) ** (1.0 / d))))
-    if n_towers**d > n_samples / 2:
+    top = max(1, min(MAX_AUTO_TOWERS, int((n_samples / SAMPLES_PER_TOWER) ** (1.0 / d))))
+    grid = np.unique(np.round(np.geomspace(min(2, top), top, AUTO_CANDIDATES)).astype(int))
+    return [int(r) for r in grid]
+
+
+def warn_too_many(n_towers, n_1d, n_cells, n_samples):
+    """Warn when the towers in all (every feature's, and the cells) outnumber half the samples."""
+    total = n_1d + n_cells
+    if total > n_samples / 2:
+        cells = f" and {n_cells} cells" if n_cells else ""
         warnings.warn(
-            f"n_towers={n_towers} makes {n_towers**d} "
-            f"{'towers per feature' if d == 1 else 'cells'} for {n_samples} samples: most "
-            "hold one sample or none, and the fit follows the noise. Fewer towers (or "
-            "n_towers='auto') generalise better.",
+            f"n_towers={n_towers} makes {total} towers ({n_1d} along the features{cells}) "
+            f"for {n_samples} samples: most hold one sample or none, and the fit follows "
+            "the noise. Fewer towers (or n_towers='auto') generalise better.",
             UserWarning,
         )
-    return n_towers
 
 
 def occupied_cells(X, sw, walls):
@@ -179,18 +194,18 @@ def occupied_cells(X, sw, walls):
     return np.unique(idx, axis=0)
 
 
-def cell_grid(X, sw, lo, hi, towers, max_towers, quantile):
+def cell_grid(X, sw, lo, hi, towers, max_towers, quantile, bounded=False, warn=True):
     """The cell grid's walls and its occupied cells, coarsened to ``max_towers`` cells."""
     d, r = X.shape[1], towers
-    walls = grid(X, sw, lo, hi, r, quantile)
+    walls = grid(X, sw, lo, hi, r, quantile, bounded)
     cells = occupied_cells(X, sw, walls)
     occupied_at_full = len(cells)
     while len(cells) > max_towers and r > 1:
         shrink = (max_towers / len(cells)) ** (1.0 / d)
         r = max(1, min(r - 1, int(r * shrink)))
-        walls = grid(X, sw, lo, hi, r, quantile)
+        walls = grid(X, sw, lo, hi, r, quantile, bounded)
         cells = occupied_cells(X, sw, walls)
-    if r < towers:
+    if r < towers and warn:
         warnings.warn(
             f"The training data occupy {occupied_at_full} cells of the "
             f"{towers}^{d} grid, more than max_towers={max_towers}; "
@@ -222,27 +237,33 @@ def check_walls(feature, left, right, steepness):
         )
 
 
-def layout(X, sw, *, n_towers, steepness, edges, cells, max_towers, bounds):
+def layout(X, sw, *, n_towers, steepness, edges, cells, max_towers, bounds, auto=False):
     """Where every tower stands: the estimator's fitted layout attributes, by name.
 
     ``X`` (n_samples, n_features) and ``sw`` (sample weights or None) are the
-    validated training data; the other arguments are the estimator's
-    parameters of the same names. The walls are in ``X``'s dtype.
+    validated training data; ``n_towers`` is the number of towers per
+    feature (an int); the other arguments are the estimator's parameters of
+    the same names. With ``auto`` (the count was chosen, not asked for) the
+    warnings about too many towers, or cells coarsened to ``max_towers``,
+    are not given. The walls are in ``X``'s dtype.
     """
     n_features, dtype = X.shape[1], X.dtype
     lo, hi = feature_ranges(X, sw, bounds)
-    quantile = edges == "quantile" and bounds is None
-    use_cells = (2 <= n_features <= 3) if cells == "auto" else bool(cells) and n_features >= 2
-    n = X.shape[0] if sw is None else float(sw.sum())
-    towers = towers_per_feature(n, n_towers, n_features if use_cells else 1)
-    walls = grid(X, sw, lo, hi, towers, quantile)
+    quantile, bounded = edges == "quantile", bounds is not None
+    use_cells = uses_cells(n_features, cells)
+    walls = grid(X, sw, lo, hi, n_towers, quantile, bounded)
     feature = np.concatenate([np.full(len(w) - 1, j, dtype=np.intp) for j, w in enumerate(walls)])
     left = np.concatenate([w[:-1] for w in walls]).astype(dtype)
     right = np.concatenate([w[1:] for w in walls]).astype(dtype)
     check_walls(feature, left, right, steepness)
     cell_walls, cell_index = [], np.zeros((0, n_features), dtype=np.intp)
     if use_cells:
-        cell_walls, cell_index = cell_grid(X, sw, lo, hi, towers, max_towers, quantile)
+        cell_walls, cell_index = cell_grid(
+            X, sw, lo, hi, n_towers, max_towers, quantile, bounded, warn=not auto
+        )
+    if not auto:
+        n = X.shape[0] if sw is None else int(np.count_nonzero(sw > 0))
+        warn_too_many(n_towers, len(feature), len(cell_index), n)
     return {
         "steepness_": float(steepness),
         "edges_": [w.astype(dtype) for w in walls],
@@ -254,6 +275,11 @@ def layout(X, sw, *, n_towers, steepness, edges, cells, max_towers, bounds):
         "cells_": cell_index,
         "n_towers_": len(feature) + len(cell_index),
     }
+
+
+def uses_cells(n_features, cells):
+    """Whether the layout adds cell towers (``cells='auto'``: with 2 or 3 features)."""
+    return (2 <= n_features <= 3) if cells == "auto" else bool(cells) and n_features >= 2
 
 
 # ------------------------------------------------------------- frozen layers

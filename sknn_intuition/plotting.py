@@ -37,9 +37,15 @@ def _final_tower(estimator):
             f"{type(steps).__name__}."
         )
     check_is_fitted(steps, "heights_")
-    if steps is estimator:
-        return steps, lambda X: X
-    return steps, estimator[:-1].transform
+    # Points of the picture go in as the estimator was fitted: with the
+    # column names of its training DataFrame, if it had them.
+    names = getattr(estimator, "feature_names_in_", None)
+    first = (lambda X: X) if steps is estimator else estimator[:-1].transform
+    if names is None:
+        return steps, first
+    import pandas as pd
+
+    return steps, lambda X: first(pd.DataFrame(X, columns=names))
 
 
 class TowerDisplay:
@@ -156,6 +162,8 @@ class TowerDisplay:
         display : TowerDisplay
             The display, with the figure drawn.
         """
+        columns = getattr(X, "columns", None)
+        names = getattr(estimator, "feature_names_in_", None)
         estimator, transform = _final_tower(estimator)
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] not in (1, 2):
@@ -170,8 +178,12 @@ class TowerDisplay:
         if y is not None:
             y = np.asarray(y, dtype=np.float64)
             y = y[:, output] if y.ndim == 2 else y
-        names = getattr(estimator, "feature_names_in_", None)
-        names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        # Axis labels: the columns of X, else the names the model was fitted with.
+        if columns is None:
+            columns = names if names is not None else getattr(estimator, "feature_names_in_", None)
+        if columns is None:
+            columns = [f"x{j}" for j in range(X.shape[1])]
+        names = [str(c) for c in columns]
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.05 * np.where(hi > lo, hi - lo, 1.0)
         lo, hi = lo - pad, hi + pad

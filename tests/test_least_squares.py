@@ -62,3 +62,28 @@ def test_the_dual_least_norm_solution_without_penalty():
     Tc, Yc = T - T.mean(axis=0), Y - Y.mean(axis=0)
     np.testing.assert_allclose(H, np.linalg.lstsq(Tc, Yc, rcond=None)[0], atol=1e-6)
     np.testing.assert_allclose(T @ H + b, Y, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gcv_of_both_systems_is_the_textbook_gcv(weighted):
+    """GCV from the p x p sums and from the n x n system: RSS / (1 - df / n)²."""
+    T, Y, w = _problem(n=40, p=12, k=2, seed=3)
+    w = w if weighted else None
+    sums = least_squares.empty_sums(12, 2)
+    least_squares.add_block(sums, T, Y, w)
+    alphas = np.logspace(-6, 1, 8)
+    primal = least_squares.gcv(least_squares.spectrum(sums), alphas)
+    dual = least_squares.gcv(least_squares.dual_spectrum(lambda: iter([T]), Y, w), alphas)
+    weights = np.ones(40) if w is None else w
+    n = weights.sum() / weights.min()
+    want = []
+    for alpha in alphas:
+        H, b = least_squares.solve(sums, alpha)
+        A = np.c_[np.ones(40), T]
+        lam = 0.5 * alpha * 2 * weights.sum()
+        P = np.diag(np.r_[0.0, np.full(12, lam)])
+        df = np.trace(A @ np.linalg.solve(A.T @ (weights[:, None] * A) + P, A.T * weights))
+        mse = weights @ ((Y - T @ H - b) ** 2).sum(axis=1) / (2 * weights.sum())
+        want.append(mse / (1 - df / n) ** 2)
+    np.testing.assert_allclose(primal, want, rtol=1e-7)
+    np.testing.assert_allclose(dual, want, rtol=1e-7)
