@@ -72,8 +72,11 @@ ALPHAS = np.logspace(-10, 1, 23)
 # (a candidate layout too large for both is not tried).
 _SPECTRUM_MAX = 4096
 # With an SGD solver, the 'auto' choices are made by the exact selection on
-# at most this many of the samples (a fixed random subset).
+# at most this many of the samples (a fixed random subset); with the exact
+# solve, the number of towers is chosen on at most _SELECT_ROWS_EXACT samples
+# and alpha on all of them, from the chosen layout's sums.
 _SELECT_ROWS = 2000
+_SELECT_ROWS_EXACT = 4000
 # SGD keeps the towers' activations for the whole data when they take at
 # most this many bytes, and trains the top layer on them; else it computes
 # them again for each batch.
@@ -293,9 +296,11 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     per candidate layout gives it for every ``alpha`` (of the
     ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
     when the towers are more; a candidate with both above 4096 is not
-    tried). With an SGD solver the choice is made the same way by the exact
-    solve on a fixed random subset of at most 2000 samples, and SGD then
-    trains the towers chosen with the ``alpha`` chosen.
+    tried). On more than 4000 samples the number of towers is chosen on a
+    fixed random subset of 4000, and ``alpha`` then on all the samples, with
+    the chosen towers. With an SGD solver the choice is made the same way by
+    the exact solve on a fixed random subset of at most 2000 samples, and SGD
+    then trains the towers chosen with the ``alpha`` chosen.
 
     Beyond the outermost walls every tower falls to 0, so
     far from the training range the prediction returns to ``intercept_``
@@ -578,8 +583,13 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         (None if it was solved through the samples' system), which the exact
         solve then reuses: the layout on the same data is the same.
         """
-        if self.solver != "lstsq" and X.shape[0] > _SELECT_ROWS:
-            rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:_SELECT_ROWS])
+        # The number of towers is chosen on at most _SELECT_ROWS samples (SGD)
+        # or _SELECT_ROWS_EXACT (the exact solve, which then gathers the
+        # chosen layout's sums over all the data and chooses alpha there).
+        limit = _SELECT_ROWS if self.solver != "lstsq" else _SELECT_ROWS_EXACT
+        subset = X.shape[0] > limit
+        if subset:
+            rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:limit])
             X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
         n = X.shape[0] if sw is None else effective_samples(sw)
         d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
@@ -605,6 +615,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             "alpha": alphas.copy(),
             "gcv": errors,
         }
+        if subset and self.solver == "lstsq":
+            # All the data go into the exact solve, which chooses alpha anew.
+            return rs[best[0]], self.alpha, None
         return rs[best[0]], float(alphas[best[1]]), sums[best[0]]
 
     def _check_X(self, X):
