@@ -222,7 +222,14 @@ class Head:
                         out=out, axis=1)
         # σ(z_k) / Σ_j σ(z_j) is the softmax of log σ(z_k) = -softplus(-z_k):
         # the same ratio, without underflow when every σ(z_j) is tiny.
-        log_sigmoid = g.op("Neg", g.op("Softplus", g.op("Neg", Z)))
+        # onnxruntime's Softplus takes float32 only; for double graphs the
+        # same value is min(z, 0) - log(1 + e^{-|z|}), from double-capable ops.
+        if g.dtype == np.float32:
+            log_sigmoid = g.op("Neg", g.op("Softplus", g.op("Neg", Z)))
+        else:
+            tail = g.op("Log", g.op("Add", [g.op("Exp", g.op("Neg", g.op("Abs", Z))),
+                                            g.const(1.0)]))
+            log_sigmoid = g.op("Sub", [g.op("Min", [Z, g.const(0.0)]), tail])
         return g.op("Softmax", log_sigmoid, out=out, axis=1)
 
     def onnx_decision(self, g, Z, n_units, multilabel=False, out=None):

@@ -42,6 +42,7 @@ often finds cancel in the sum.
 """
 
 import numpy as np
+from scipy import sparse
 from onnx import TensorProto, numpy_helper
 from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import (
@@ -239,8 +240,9 @@ def _onnx_activation(name):
 
 
 def _linear_output(g, est):
-    """``z = X @ coef_.T + intercept_``."""
-    return g.dense(g.X, np.asarray(est.coef_).T, est.intercept_)
+    """``z = X @ coef_.T + intercept_`` (``coef_`` dense again after ``sparsify()``)."""
+    coef = est.coef_.toarray() if sparse.issparse(est.coef_) else np.asarray(est.coef_)
+    return g.dense(g.X, coef.T, est.intercept_)
 
 
 def _towers_1d(g, X, feature, left, right, steepness):

@@ -358,3 +358,19 @@ def test_docs_page_runs(tmp_path, monkeypatch):
     )
     assert result.attempted >= 8
     assert result.failed == 0
+
+
+def test_float64_normalised_sigmoid_outputs_run_and_sparsified_models_export():
+    # onnxruntime has no double Softplus: the double graph of sigmoid outputs
+    # divided by their sum computes log σ from double-capable ops instead.
+    # A model after sparsify() exports as the dense one.
+    X, y = _data(n_classes=3)
+    est = SigmoidNeuronClassifier(loss="squared_error", max_iter=20, tol=None).fit(X, y)
+    for dtype in (np.float32, np.float64):
+        (label, proba), Xd = _run(est, X, _no_zipmap(est), dtype)
+        np.testing.assert_allclose(proba, est.predict_proba(Xd),
+                                   atol=1e-12 if dtype == np.float64 else TOL)
+        np.testing.assert_array_equal(label, est.predict(Xd))
+    sparse_est = PerceptronClassifier(penalty="l1", alpha=0.01).fit(X, y).sparsify()
+    (label, _), Xd = _run(sparse_est, X, _no_zipmap(sparse_est), np.float32)
+    np.testing.assert_array_equal(label, sparse_est.predict(Xd))
