@@ -67,18 +67,26 @@ def _is_dask(obj):
 
 
 def _compute(*objs):
+    """Compute on the cluster; a lost cluster or worker is a clear RuntimeError."""
     client = _client()
-    if client is None:
-        return dask.compute(*objs)
-    return tuple(client.gather(client.compute(list(objs))))
+    try:
+        if client is None:
+            return dask.compute(*objs)
+        return tuple(client.gather(client.compute(list(objs))))
+    except Exception as exc:
+        module = type(exc).__module__.split(".")[0]
+        if module in ("distributed", "asyncio", "concurrent") or isinstance(exc, OSError):
+            raise RuntimeError(
+                f"DataParallel.fit failed on the dask cluster ({type(exc).__name__}: {exc}); "
+                "the wrapper was left unfitted."
+            ) from exc
+        raise
 
 
 def _broadcast(value):
-    """Send ``value`` to every worker once; something tasks can take as an argument."""
-    client = _client()
-    if client is None:
-        return dask.delayed(value, traverse=False)
-    return client.scatter(value, broadcast=True, hash=False)
+    """``value`` as one task of the graph: sent once, fetched by the workers that
+    need it, and made again by dask if a worker holding it is lost."""
+    return dask.delayed(value, traverse=False)
 
 
 def _n_workers():
@@ -389,19 +397,11 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             est.fit(X, y, **kwargs)
             return self._finish(est)
         blocks = _Blocks(X, y, sample_weight, self.persist)
-        try:
-            est = self._initialize(blocks)
-            if self.strategy == "lbfgs":
-                self._fit_lbfgs(est, blocks)
-            else:
-                self._fit_local_sgd(est, blocks)
-        except Exception as exc:
-            if type(exc).__name__ in ("KilledWorker", "CancelledError", "CommClosedError"):
-                raise RuntimeError(
-                    f"DataParallel.fit failed on the dask cluster ({type(exc).__name__}: "
-                    f"{exc}); the wrapper was left unfitted."
-                ) from exc
-            raise
+        est = self._initialize(blocks)
+        if self.strategy == "lbfgs":
+            self._fit_lbfgs(est, blocks)
+        else:
+            self._fit_local_sgd(est, blocks)
         est.set_params(**self._user_params)
         return self._finish(est)
 
