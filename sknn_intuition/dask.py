@@ -22,7 +22,9 @@ a few sums travel. Two strategies:
 Needs ``pip install "sknn-intuition[dask]"`` (dask[array] and distributed).
 """
 
+import contextlib
 import copy
+import functools
 import warnings
 from numbers import Integral
 
@@ -66,13 +68,11 @@ def _is_dask(obj):
     return dask.is_dask_collection(obj)
 
 
-def _compute(*objs):
-    """Compute on the cluster; a lost cluster or worker is a clear RuntimeError."""
-    client = _client()
+@contextlib.contextmanager
+def _on_cluster():
+    """A lost cluster or worker (past dask's own retries) is a clear RuntimeError."""
     try:
-        if client is None:
-            return dask.compute(*objs)
-        return tuple(client.gather(client.compute(list(objs))))
+        yield
     except Exception as exc:
         module = type(exc).__module__.split(".")[0]
         if module in ("distributed", "asyncio", "concurrent") or isinstance(exc, OSError):
@@ -81,6 +81,46 @@ def _compute(*objs):
                 "the wrapper was left unfitted."
             ) from exc
         raise
+
+
+def _compute(*objs):
+    client = _client()
+    with _on_cluster():
+        if client is None:
+            return dask.compute(*objs)
+        return tuple(client.gather(client.compute(list(objs))))
+
+
+def _over_blocks(fn, args, parts, add):
+    """``fn`` on each of a worker's blocks, the results added up there."""
+    return functools.reduce(add, (fn(*args, X, y, sw, i) for X, y, sw, i in parts))
+
+
+def _map_reduce(blocks, fn, args, add):
+    """``fn(*args, X, y, sw, block)`` on every block, added up.
+
+    Blocks kept in the workers' memory: one task per worker over the blocks
+    it holds, its sum sent back (a tree of two levels: blocks on each worker,
+    then the workers' sums). Otherwise one task per block, where dask makes
+    it, and a binary tree of additions.
+    """
+    client = _client()
+    if blocks.futures is None or client is None:
+        shared = [_broadcast(a) for a in args]
+        parts = [
+            dask.delayed(fn)(*shared, xb, yb, swb, i)
+            for i, (xb, yb, swb) in enumerate(blocks.parts)
+        ]
+        return _compute(_tree_sum(parts, add))[0]
+    with _on_cluster():
+        tasks = [
+            client.submit(
+                _over_blocks, fn, args, [(*blocks.futures[i], i) for i in idx], add,
+                workers=worker, allow_other_workers=True, pure=False,
+            )
+            for worker, idx in blocks.by_worker()
+        ]
+        return functools.reduce(add, client.gather(tasks))
 
 
 def _broadcast(value):
@@ -157,6 +197,13 @@ class _Blocks:
         ys = self.y.to_delayed().ravel()
         sws = self.sw.to_delayed().ravel() if self.sw is not None else [None] * len(xs)
         self.parts = list(zip(xs, ys, sws))
+        self.futures = None
+        client = _client()
+        if self.persisted and client is not None:
+            futures = {f.key: f for a in arrays for f in client.futures_of(a)}
+            self.futures = [
+                tuple(None if d is None else futures[d.key] for d in part) for part in self.parts
+            ]
 
     def head(self, n):
         """The first rows (of the first block), in memory."""
@@ -169,22 +216,25 @@ class _Blocks:
         sw = None if self.sw is None else self.sw[:stop].compute()
         return X, self.y[:stop].compute(), sw
 
-    def assignment(self, n_chains):
-        """Which blocks each of ``n_chains`` sequences of local steps takes."""
+    def by_worker(self):
+        """``(workers, block indices)`` groups: each worker's blocks, or shares.
+
+        Blocks in the workers' memory are grouped by the worker holding them
+        (``workers`` names it); others are dealt out to as many groups as
+        there are workers, for dask to place (``workers`` None).
+        """
         order = list(range(len(self.parts)))
         client = _client()
-        if self.persisted and client is not None:
-            # Blocks already in memory: a chain per worker, over its own blocks.
-            keys = [self.X.to_delayed().ravel()[i].key for i in order]
-            where = client.who_has(keys)
-            by_worker = {}
-            for i, key in zip(order, keys):
-                holders = sorted(where.get(key, ()) or ("?",))
-                by_worker.setdefault(holders[0], []).append(i)
-            chains = [v for _, v in sorted(by_worker.items())]
-            if len(chains) >= 1:
-                return chains
-        return [order[j::n_chains] for j in range(min(n_chains, len(order)))]
+        if self.futures is not None and client is not None:
+            with _on_cluster():
+                where = client.who_has([f[0] for f in self.futures])
+            groups = {}
+            for i, f in zip(order, self.futures):
+                holders = sorted(where.get(f[0].key, ()))
+                groups.setdefault(holders[0] if holders else None, []).append(i)
+            return [([w] if w else None, idx) for w, idx in sorted(groups.items(), key=str)]
+        n = min(_n_workers(), len(order))
+        return [(None, order[j::n]) for j in range(n)]
 
 
 def _cluster_memory():
@@ -224,7 +274,7 @@ def _block_stats(X, y, sw, classifier):
     return {"n": len(y), "weight": float(w.sum()), "labels": labels}
 
 
-def _sums(est, x, X, y, sw, block, holdout):
+def _sums(est, x, holdout, X, y, sw, block):
     """Loss and gradient sums of a block's training rows at ``x``."""
     X, Y, sw = kernel.encode(est, X, y, sw)
     if holdout is not None:
@@ -233,7 +283,7 @@ def _sums(est, x, X, y, sw, block, holdout):
     return kernel.loss_gradient_sums(est, X, Y, sw, x=x)
 
 
-def _validation_sums(est, X, y, sw, block, holdout):
+def _validation_sums(est, holdout, X, y, sw, block):
     """On a block's held-out rows: loss sums and the pieces of the score."""
     rows = _validation_mask(X.shape[0], block, *holdout)
     Xe, Ye, swe = kernel.encode(est, X, y, sw)
@@ -272,6 +322,14 @@ def _local_step(carry, X, y, sw, block, holdout, fit_kwargs):
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         est.partial_fit(X, y, sample_weight=sw, **fit_kwargs)
     return est, loss_sum + est.loss_curve_[-1] * X.shape[0], n + X.shape[0]
+
+
+def _local_steps(model, parts, holdout, fit_kwargs):
+    """A worker's local steps over the blocks it holds, in one task."""
+    carry = _start(model)
+    for X, y, sw, i in parts:
+        carry = _local_step(carry, X, y, sw, i, holdout, fit_kwargs)
+    return carry
 
 
 def _average(values, weights):
@@ -499,15 +557,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
 
     # --------------------------------------------------------------- L-BFGS
     def _fit_lbfgs(self, est, blocks):
-        shared = _broadcast(est)
-
         def loss_and_gradient(x):
-            params = _broadcast(x)
-            parts = [
-                dask.delayed(_sums)(shared, params, xb, yb, swb, i, None)
-                for i, (xb, yb, swb) in enumerate(blocks.parts)
-            ]
-            loss, grad, weight = _compute(_tree_sum(parts, _add))[0]
+            loss, grad, weight = _map_reduce(blocks, _sums, (est, x, None), _add)
             value, pgrad = kernel.penalty(est, x)
             return loss / weight + value, grad / weight + pgrad
 
@@ -528,12 +579,13 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         best, converged = None, False
         for _ in range(s.max_iter):
             loss_sum, n = 0.0, 0
-            chains = blocks.assignment(_n_workers())
+            groups = blocks.by_worker()
             k = self.rounds_per_epoch
             for r in range(k):
-                rounds = [c[r * len(c) // k : (r + 1) * len(c) // k] for c in chains]
-                ends = self._round(est, blocks, rounds, holdout, fit_kwargs)
-                results = [e for e in _compute(*ends) if e[2] > 0]
+                shares = [(w, c[r * len(c) // k : (r + 1) * len(c) // k]) for w, c in groups]
+                results = [
+                    e for e in self._round(est, blocks, shares, holdout, fit_kwargs) if e[2] > 0
+                ]
                 if not results:
                     continue
                 loss_sum += sum(e[1] for e in results)
@@ -586,19 +638,34 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _round(self, est, blocks, rounds, holdout, fit_kwargs):
-        """Chains of local steps, one per worker, each over its share of blocks."""
+    def _round(self, est, blocks, shares, holdout, fit_kwargs):
+        """Each worker's local steps over its share of the blocks, from the same model.
+
+        Returns one ``(model, loss sum, rows)`` per worker.
+        """
         model = copy.deepcopy(est).set_params(early_stopping=False, verbose=0)
         model.loss_curve_ = []
-        shared = _broadcast(model)
-        ends = []
-        for chain in rounds:
+        client = _client()
+        if blocks.futures is not None and client is not None:
+            with _on_cluster():
+                tasks = [
+                    client.submit(
+                        _local_steps, model, [(*blocks.futures[i], i) for i in share],
+                        holdout, fit_kwargs, workers=workers, allow_other_workers=True,
+                        pure=False,
+                    )
+                    for workers, share in shares
+                    if share
+                ]
+                return client.gather(tasks)
+        shared, ends = _broadcast(model), []
+        for _, share in shares:
             carry = dask.delayed(_start)(shared)
-            for i in chain:
+            for i in share:  # one task per block, chained: dask places each by its block
                 xb, yb, swb = blocks.parts[i]
                 carry = dask.delayed(_local_step)(carry, xb, yb, swb, i, holdout, fit_kwargs)
             ends.append(carry)
-        return ends
+        return _compute(*ends)
 
     @staticmethod
     def _merge(est, models, weights):
@@ -628,12 +695,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         return optimizer
 
     def _validate(self, est, blocks, holdout, record):
-        shared = _broadcast(est)
-        parts = [
-            dask.delayed(_validation_sums)(shared, xb, yb, swb, i, holdout)
-            for i, (xb, yb, swb) in enumerate(blocks.parts)
-        ]
-        total = _compute(_tree_sum(parts, np.add))[0]
+        total = _map_reduce(blocks, _validation_sums, (est, holdout), np.add)
         loss = total[0] / total[1]
         if is_classifier(est):
             score = total[2] / total[3]

@@ -302,3 +302,34 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
     finally:
         client.close()
         cluster.close()
+
+
+# ------------------------------------------------- data larger than memory
+@pytest.mark.skipif(
+    not os.environ.get("SKNN_INTUITION_SLOW"),
+    reason="about a minute or more; set SKNN_INTUITION_SLOW=1 to run it",
+)
+@pytest.mark.parametrize("strategy", ["lbfgs", "local_sgd"])
+def test_data_three_times_a_workers_memory_train_without_a_worker_killed(strategy):
+    cluster, client = start_cluster(memory_limit="200MB")
+    try:
+        rows, features = 3_000_000, 50  # 600 MB of float32, made block by block
+        X = da.random.default_rng(0).standard_normal(
+            (rows, features), chunks=(100_000, features), dtype=np.float32
+        )
+        y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
+        assert X.nbytes >= 3 * 200e6
+        workers = set(client.scheduler_info()["workers"])
+        est = SigmoidNeuronClassifier(loss="log_loss", solver="lbfgs", max_iter=3)
+        if strategy == "local_sgd":
+            est = FeedForwardClassifier((8,), learning_rate_init=0.01, max_iter=1, tol=None,
+                                        batch_size=1000, random_state=0)
+        model = DataParallel(est, strategy=strategy).fit(X, y)
+        # No worker was lost (a killed worker comes back under a new address).
+        assert set(client.scheduler_info()["workers"]) == workers
+        X_test = np.random.default_rng(1).standard_normal((2000, features)).astype(np.float32)
+        y_test = (X_test[:, 0] - X_test[:, 1] > 0).astype(int)
+        assert model.score(X_test, y_test) > 0.95
+    finally:
+        client.close()
+        cluster.close()
