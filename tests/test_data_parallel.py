@@ -311,14 +311,15 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
 )
 @pytest.mark.parametrize("strategy", ["lbfgs", "local_sgd"])
 def test_data_three_times_a_workers_memory_train_without_a_worker_killed(strategy):
-    cluster, client = start_cluster(memory_limit="200MB")
+    # A worker process with the package imported takes about 330 MB by itself.
+    cluster, client = start_cluster(memory_limit="600MB")
     try:
-        rows, features = 3_000_000, 50  # 600 MB of float32, made block by block
+        rows, features = 9_000_000, 50  # 1.8 GB of float32, made block by block
         X = da.random.default_rng(0).standard_normal(
             (rows, features), chunks=(100_000, features), dtype=np.float32
         )
         y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
-        assert X.nbytes >= 3 * 200e6
+        assert X.nbytes >= 3 * 600e6
         workers = set(client.scheduler_info()["workers"])
         est = SigmoidNeuronClassifier(loss="log_loss", solver="lbfgs", max_iter=3)
         if strategy == "local_sgd":
