@@ -738,10 +738,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, dask array or DataFrame of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         ndarray or dask array
+            The predictions, a dask array (computed lazily) for dask input.
         """
         check_is_fitted(self)
         return self._blockwise("predict", X)
@@ -753,10 +755,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, dask array or DataFrame of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         ndarray or dask array of shape (n_samples, n_classes)
+            The probabilities, columns in the order of ``classes_``.
         """
         check_is_fitted(self)
         return self._blockwise("predict_proba", X, n_columns=len(self.classes_))
@@ -767,12 +771,16 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, dask array or DataFrame of shape (n_samples, n_features)
+            The input samples.
         y : array-like or dask array of shape (n_samples,) or (n_samples, n_targets)
+            The true labels or values.
         sample_weight : array-like or dask array of shape (n_samples,), default=None
+            Weights of the samples.
 
         Returns
         -------
         float
+            Accuracy for a classifier, R² for a regressor.
         """
         check_is_fitted(self)
         if not (_is_dask(X) or _is_dask(y) or _is_dask(sample_weight)):

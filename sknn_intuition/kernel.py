@@ -73,10 +73,12 @@ def supports(estimator):
     Parameters
     ----------
     estimator : estimator instance
+        Any scikit-learn estimator.
 
     Returns
     -------
     bool
+        True for the estimators the kernel trains.
 
     Examples
     --------
@@ -116,7 +118,9 @@ def initialize(estimator, X, y, sample_weight=None):
         A sample that shows the data's features, every class, and (for the
         sigmoid neuron's starting biases) their weighted frequencies.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets of the sample (class labels, or values).
     sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the sample's rows.
 
     Returns
     -------
@@ -154,10 +158,12 @@ def get_flat(estimator):
     Parameters
     ----------
     estimator : fitted or initialised estimator
+        The model whose parameters are read.
 
     Returns
     -------
     ndarray of shape (n_parameters,)
+        All parameters, one after the other.
 
     Examples
     --------
@@ -177,12 +183,14 @@ def set_flat(estimator, x):
     Parameters
     ----------
     estimator : fitted or initialised estimator
+        The model whose parameters are written.
     x : array-like of shape (n_parameters,)
         In the order of :func:`get_flat`; cast to the parameters' dtype.
 
     Returns
     -------
     estimator
+        The same estimator, changed in place.
 
     Examples
     --------
@@ -216,15 +224,22 @@ def encode(estimator, X, y, sample_weight=None):
     Parameters
     ----------
     estimator : initialised estimator
+        The model (see :func:`initialize`) whose coding is used.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The block's features.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        The block's class labels or target values.
     sample_weight : array-like of shape (n_samples,), default=None
+        The block's sample weights.
 
     Returns
     -------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
+        The features, validated, in the parameters' dtype.
     Y : ndarray of shape (n_samples, n_outputs)
+        The targets of the output neurons.
     sample_weight : ndarray of shape (n_samples,) or None
+        The weights, with the class weights multiplied in.
 
     Examples
     --------
@@ -299,8 +314,13 @@ def loss_gradient_sums(estimator, X, Y, sample_weight=None, x=None):
     Parameters
     ----------
     estimator : initialised estimator
-    X, Y, sample_weight
-        A block as :func:`encode` returns it (weights as given, not rescaled).
+        The model (see :func:`initialize`).
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        A block's features, as :func:`encode` returns them.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Its encoded targets.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Its weights, as given (not rescaled).
     x : ndarray of shape (n_parameters,), default=None
         Parameters to evaluate at, in the order of :func:`get_flat`; None for
         the estimator's own. The estimator is not changed.
@@ -308,7 +328,9 @@ def loss_gradient_sums(estimator, X, Y, sample_weight=None, x=None):
     Returns
     -------
     loss_sum : float
+        ``Σ s_i l_i`` over the block's rows.
     gradient_sum : ndarray of shape (n_parameters,), float64
+        Its gradient with respect to the parameters, flat.
     weight_sum : float
         ``Σ s_i``, or the number of rows without weights.
 
@@ -352,13 +374,16 @@ def penalty(estimator, x=None):
     Parameters
     ----------
     estimator : initialised estimator
+        The model, whose ``alpha`` and ``penalty`` are read.
     x : ndarray of shape (n_parameters,), default=None
         Parameters in the order of :func:`get_flat`; None for the estimator's own.
 
     Returns
     -------
     value : float
+        The penalty.
     gradient : ndarray of shape (n_parameters,), float64
+        Its gradient, flat (zero for the biases).
 
     Examples
     --------

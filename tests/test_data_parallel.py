@@ -334,3 +334,13 @@ def test_data_three_times_a_workers_memory_train_without_a_worker_killed(strateg
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.mark.parametrize("name", ["", ".fit", ".predict", ".predict_proba", ".score"])
+def test_docstrings_are_valid_numpydoc(name):
+    pytest.importorskip("numpydoc.validate")
+    from test_docstrings import checked_errors
+
+    path = "sknn_intuition.dask.DataParallel" + name
+    errors = [e for e in checked_errors(path) if name == "" or not e.startswith("EX01")]
+    assert not errors, f"{path}:\n" + "\n".join(errors)

@@ -183,3 +183,15 @@ def test_encode_checks_the_block():
     neuron = kernel.initialize(SigmoidNeuronClassifier(penalty="l1", alpha=0.1), X, y)
     with pytest.raises(ValueError, match="L2"):
         kernel.penalty(neuron)
+
+
+KERNEL_API = [f"sknn_intuition.kernel.{name}" for name in kernel.__all__]
+
+
+@pytest.mark.parametrize("import_path", KERNEL_API)
+def test_kernel_docstrings_are_valid_numpydoc(import_path):
+    pytest.importorskip("numpydoc.validate")
+    from test_docstrings import checked_errors
+
+    errors = checked_errors(import_path)
+    assert not errors, f"{import_path}:\n" + "\n".join(errors)
