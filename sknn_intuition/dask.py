@@ -484,6 +484,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             )
 
     def _finish(self, est):
+        for name in ("_user_params", "_n_samples", "_weight"):  # this fit's scratch
+            self.__dict__.pop(name, None)
         self.estimator_ = est
         self.n_features_in_ = est.n_features_in_
         if hasattr(est, "feature_names_in_"):
