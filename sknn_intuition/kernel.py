@@ -138,6 +138,8 @@ def initialize(estimator, X, y, sample_weight=None):
     (array(['a', 'b', 'c'], dtype='<U1'), [(2, 5), (5, 3)], False)
     """
     _check_supported(estimator)
+    for name in _sgd.state_names(estimator):  # a fresh start, even with warm_start=True
+        delattr(estimator, name)
     with _sgd.front_end_only():
         estimator.fit(X, y, sample_weight=sample_weight)
     return estimator

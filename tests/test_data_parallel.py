@@ -247,6 +247,22 @@ def test_bad_input_gets_a_clear_error(client):
         model.predict(X)
 
 
+def test_several_targets(client):
+    X, y = make_data("regression", n=3000)
+    Y = np.column_stack([y, X[:, 4] - y])
+    est = FeedForwardRegressor((8,), solver="lbfgs", random_state=0, max_iter=60)
+    own = clone(est).fit(X, Y)
+    model = DataParallel(clone(est)).fit(da.from_array(X, chunks=(1000, 5)),
+                                         da.from_array(Y, chunks=(1000, 2)))
+    assert model.predict(X).shape == (3000, 2)
+    # Not converged after 60 iterations: the paths part a little, the fits agree.
+    assert model.score(X, Y) == pytest.approx(own.score(X, Y), abs=0.01)
+    sgd = DataParallel(clone(est).set_params(solver="adam", learning_rate_init=0.01, max_iter=30,
+                                             early_stopping=True), strategy="local_sgd")
+    sgd.fit(da.from_array(X, chunks=(1000, 5)), da.from_array(Y, chunks=(1000, 2)))
+    assert sgd.estimator_.best_validation_score_ > 0.8  # R² averaged over the targets
+
+
 def test_classes_given_cover_blocks_that_lack_some(client):
     X, y = make_data("classes", n=2000)
     order = np.argsort(y, kind="stable")  # the first blocks hold one class only

@@ -144,6 +144,11 @@ def test_initialize_starts_as_fit_does_and_does_not_train():
     # The sigmoid neuron's biases start at the log-odds of the weighted frequencies.
     neuron = kernel.initialize(SigmoidNeuronClassifier(), np.zeros((2, 1)), [0, 1], [1.0, 3.0])
     assert neuron.intercept_[0] == pytest.approx(np.log(3.0))
+    # A fitted estimator starts afresh, even with warm_start=True.
+    fitted = FeedForwardClassifier((6,), random_state=3, warm_start=True, max_iter=3).fit(X, y)
+    kernel.initialize(fitted, X, y)
+    assert not hasattr(fitted, "n_iter_")
+    np.testing.assert_array_equal(kernel.get_flat(fitted), kernel.get_flat(net))
     # float32 data give float32 parameters.
     net32 = kernel.initialize(FeedForwardRegressor((3,)), X.astype(np.float32), y)
     assert net32.coefs_[0].dtype == np.float32
