@@ -21,6 +21,8 @@ A fit is a transaction (:func:`transaction`): it completes, or it leaves the
 estimator exactly as it was before the call.
 """
 
+import contextlib
+import contextvars
 import copy
 import functools
 import inspect
@@ -256,6 +258,30 @@ def _transact(est, method, partial, args, kwargs):
         vars(est).pop("_fit_mode", None)
 
 
+# ------------------------------------------------------------ the front end
+# A fit run under front_end_only() does everything up to training (input
+# checks, classes, label coding, class weights, 'auto' choices, the starting
+# parameters, exactly as a fresh fit would) and stops there: the data as the
+# trainer would get them are handed back in a dict. The public kernel
+# (sknn_intuition.kernel) uses it to start a model it trains elsewhere.
+_FRONT_END_ONLY = contextvars.ContextVar("front_end_only", default=None)
+
+
+@contextlib.contextmanager
+def front_end_only():
+    """Within this block, ``fit`` prepares and initialises but does not train.
+
+    Yields a dict that receives ``X``, ``Y``, ``sample_weight`` and ``y`` as
+    the trainer would have received them.
+    """
+    sink = {}
+    token = _FRONT_END_ONLY.set(sink)
+    try:
+        yield sink
+    finally:
+        _FRONT_END_ONLY.reset(token)
+
+
 def _unflatten(x, params):
     # Write the vector x into the parameter arrays, in order.
     start = 0
@@ -486,6 +512,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
         ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
+        sink = _FRONT_END_ONLY.get()
+        if sink is not None:  # the front end alone: start as a fresh fit, no training
+            seed_rs = check_random_state(self._sgd_settings().random_state)
+            self._sgd_init_params(X.shape[1], Y.shape[1], X.dtype, seed_rs)
+            sink.update(X=X, Y=Y, sample_weight=sample_weight, y=y_score)
+            return self
         full_batch = getattr(self, "solver", None) in FULL_BATCH_SOLVERS
         if full_batch:
             batch_size = X.shape[0]
@@ -554,7 +586,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
             state = {"seed": int(seed_rs.randint(np.iinfo(np.int32).max))}
         if sample_weight is not None:
             # Rescale to mean 1: a weight of 2 then means "this sample, twice".
-            scale = X.shape[0] / sample_weight.sum()
+            # A model trained on parts of the data elsewhere (kernel) keeps
+            # the scale of all the data in its training state.
+            scale = state.get("sample_weight_scale") or X.shape[0] / sample_weight.sum()
             sample_weight = (sample_weight * scale).astype(X.dtype, copy=False)
         fit_data = (X, y_score, sample_weight)
         validation = None
@@ -782,15 +816,36 @@ class SGDTrainerMixin(CallbackSupportMixin):
             sample_weight = (sample_weight * (X.shape[0] / sample_weight.sum())).astype(X.dtype)
         Y = np.asfortranarray(Y)  # as the output layer's batch array (_layout.Workspace)
         params, penalized = self._sgd_parameters(), self._sgd_penalized()
-        grads, curve, last = _layout.empty_like(params), [], [np.inf]
+        grads = _layout.empty_like(params)
         workspace = self._sgd_workspace(X, Y)
 
         def loss_and_gradient(x):
             _unflatten(x, params)
             loss, _ = self._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, workspace)
             loss += penalty_value_and_gradient(s.penalty, s.alpha, 0.0, params, penalized, grads)
-            last[0] = loss
             return loss, np.concatenate([g.ravel() for g in grads], dtype=np.float64)
+
+        return self._lbfgs_minimize(
+            loss_and_gradient, X.shape[0], Y, warm=fit_mode(self) == "warm"
+        )
+
+    def _lbfgs_minimize(self, loss_and_gradient, n_samples, Y=None, *, warm=False):
+        """Run L-BFGS-B from the current parameters; keep its result and summary.
+
+        ``loss_and_gradient(x)`` returns the objective at the flat parameter
+        vector ``x`` and its gradient (float64): here, the whole data's in
+        memory; for data kept elsewhere, sums gathered from their blocks
+        (:mod:`sknn_intuition.dask`). ``Y`` (the targets, when at hand) lets a
+        divergence be blamed on their scale; ``warm`` continues the counters.
+        """
+        s = self._sgd_settings()
+        params = self._sgd_parameters()
+        curve, last = [], [np.inf]
+
+        def evaluate(x):
+            loss, gradient = loss_and_gradient(x)
+            last[0] = loss
+            return loss, gradient
 
         def record(*args):
             # After each iteration: the accepted point was evaluated last.
@@ -799,7 +854,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         x0 = np.concatenate([p.ravel() for p in params], dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             result = scipy.optimize.minimize(
-                loss_and_gradient,
+                evaluate,
                 x0,
                 method="L-BFGS-B",
                 jac=True,
@@ -807,7 +862,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 callback=record,
             )
         if not np.isfinite(result.fun):
-            scale = float(np.abs(Y).max()) if Y.size else 0.0
+            scale = float(np.abs(Y).max()) if Y is not None and Y.size else 0.0
             hint = (
                 self._divergence_hint(s, Y) if scale > _HUGE_TARGET
                 else "Standardise the features (e.g. with StandardScaler)."
@@ -818,13 +873,13 @@ class SGDTrainerMixin(CallbackSupportMixin):
             )
         _unflatten(result.x, params)
         n_iter = _check_optimize_result("lbfgs", result, s.max_iter)
-        if fit_mode(self) == "warm":
+        if warm:
             # A warm start trains on: the counters and the curve go on.
             self.n_iter_ += n_iter
-            self.t_ += X.shape[0] * n_iter
+            self.t_ += n_samples * n_iter
             self.loss_curve_ = [*self.loss_curve_, *curve]
         else:
-            self.n_iter_, self.t_ = n_iter, X.shape[0] * n_iter
+            self.n_iter_, self.t_ = n_iter, n_samples * n_iter
             self.loss_curve_ = curve  # the loss after each iteration
         self.loss_ = self.best_loss_ = float(result.fun)
         self.validation_scores_ = self.validation_loss_curve_ = None
