@@ -419,6 +419,8 @@ class _Run:
     workspace: Any = None  # the batch arrays (_layout.Workspace)
     epoch_start: float = 0.0
     start_loss: Any = None  # the loss training starts from, for the runaway guard
+    continued: bool = False  # a partial_fit or warm start of a fitted model
+    first_batch_seen: bool = False
 
 
 class SGDTrainerMixin(CallbackSupportMixin):
@@ -639,9 +641,12 @@ class SGDTrainerMixin(CallbackSupportMixin):
             plateau=_Plateau(None if partial else s.tol, s.n_iter_no_change),
             callbacks=self._sgd_callbacks_begin(max_iter, *fit_data),
             workspace=self._sgd_workspace(X, Y),
-            # A continued model starts from its last epoch's loss.
+            # A continued model starts from its last epoch's loss (or from its
+            # first batch's in this call, if larger: at an optimum with a loss
+            # near 0, one batch's noise is no divergence).
             start_loss=(self.loss_curve_[-1] or None) if mode != "fresh" and self.loss_curve_
             else None,
+            continued=mode != "fresh",
         )
 
     def _sgd_epoch(self, run):
@@ -665,6 +670,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
             )
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss became {loss} during epoch {self.n_iter_ + 1}")
+            if run.continued and not run.first_batch_seen:
+                run.first_batch_seen = True
+                run.start_loss = max(run.start_loss or 0.0, loss) or None
             run.optimizer.update_params(*run.opt_arrays)
             if l1 > 0:
                 steps = run.optimizer.step_sizes(run.work)

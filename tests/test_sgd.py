@@ -313,3 +313,19 @@ def _held_out_of(est, X, y):
     _, val = train_test_split(np.arange(len(y)), test_size=est.validation_fraction,
                               random_state=seed, stratify=y)
     return X[val], y[val]
+
+
+def test_a_continued_model_at_its_optimum_is_not_diverging_on_noisy_batches():
+    # A loss near 0 at the optimum, then one-sample batches of noisier data:
+    # their loss is far above the last epoch's, yet nothing runs away.
+    from sknn_intuition import FeedForwardRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2))
+    net = FeedForwardRegressor(hidden_layer_sizes=(), solver="sgd", batch_size=1,
+                               learning_rate_init=0.05, momentum=0.0, max_iter=300, alpha=0.0,
+                               tol=None, random_state=0)
+    net.fit(X, X @ [2.0, -1.0] + 1e-5 * rng.normal(size=200))
+    assert 0 < net.loss_ < 1e-8
+    net.partial_fit(X, X @ [2.0, -1.0] + 0.3 * rng.normal(size=200))
+    assert 1e-4 < net.loss_ < 1.0
