@@ -20,6 +20,8 @@ log-loss absorbs, and ``exp``, whose slope the Poisson loss absorbs (see
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
+from ._layout import zeros
+
 
 def identity(Z, out=None):
     """g(z) = z."""
@@ -70,7 +72,8 @@ def tanh_derivative(A, delta):
 
 def relu(Z, out=None):
     """g(z) = max(z, 0)."""
-    return np.maximum(Z, 0) if out is None else np.maximum(Z, 0, out=out)
+    # The 0 as an array of Z's shape (layout only: numpy's two-array loop).
+    return np.maximum(Z, zeros(np.shape(Z), np.result_type(Z)), out=out)
 
 
 def relu_derivative(A, delta):

@@ -149,6 +149,28 @@ def product(A, B, out=None):
     return out
 
 
+# ------------------------------------------------------------- constant arrays
+
+_ZEROS = {}
+
+
+def zeros(shape, dtype):
+    """A read-only array of zeros, made once per shape and dtype and reused.
+
+    numpy compares two arrays element by element with its vector loops, but an
+    array against the scalar 0 several times more slowly: relu's ``max(z, 0)``
+    takes its 0 from here.
+    """
+    key = (tuple(shape), np.dtype(dtype))
+    Z = _ZEROS.get(key)
+    if Z is None:
+        if len(_ZEROS) >= 16:
+            _ZEROS.clear()
+        Z = _ZEROS[key] = np.zeros(shape, dtype=dtype)
+        Z.flags.writeable = False
+    return Z
+
+
 # --------------------------------------------------------------- gathering rows
 
 
