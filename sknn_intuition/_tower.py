@@ -76,7 +76,7 @@ _SPECTRUM_MAX = 4096
 # solve, the number of towers is chosen on at most _SELECT_ROWS_EXACT samples
 # and alpha on all of them, from the chosen layout's sums.
 _SELECT_ROWS = 2000
-_SELECT_ROWS_EXACT = 4000
+_SELECT_ROWS_EXACT = 2000
 # SGD keeps the towers' activations for the whole data when they take at
 # most this many bytes, and trains the top layer on them; else it computes
 # them again for each batch.
@@ -296,8 +296,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     per candidate layout gives it for every ``alpha`` (of the
     ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
     when the towers are more; a candidate with both above 4096 is not
-    tried). On more than 4000 samples the number of towers is chosen on a
-    fixed random subset of 4000, and ``alpha`` then on all the samples, with
+    tried). On more than 2000 samples the number of towers is chosen on a
+    fixed random subset of 2000, and ``alpha`` then on all the samples, with
     the chosen towers. With an SGD solver the choice is made the same way by
     the exact solve on a fixed random subset of at most 2000 samples, and SGD
     then trains the towers chosen with the ``alpha`` chosen.
