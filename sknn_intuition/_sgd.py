@@ -31,7 +31,7 @@ import threading
 import time
 import warnings
 import weakref
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from numbers import Integral, Real
 from typing import Any, Protocol
 
@@ -980,7 +980,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "The sample weights of the validation split are all zero; "
                 "use another random_state or a larger validation_fraction."
             )
-        validation = (_layout.gather_rows(X, val), Y[val], sw_val, _layout.gather_rows(np.asarray(y_score), val))
+        y_val = _layout.gather_rows(np.asarray(y_score), val)
+        validation = (_layout.gather_rows(X, val), Y[val], sw_val, y_val)
         sw_train = None if sample_weight is None else sample_weight[train]
         return _layout.gather_rows(X, train), Y[train], sw_train, validation
 

@@ -52,10 +52,10 @@ class SigmoidNeuronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     ----------
     loss : {'squared_error', 'log_loss'}, default='squared_error'
         The loss minimised: the mean squared error between ``σ(z)`` and the
-        0/1 label (written without a factor ½), or the cross-entropy. With several classes and sigmoid
-        outputs it is summed over the neurons (log-loss) or averaged over
-        them (squared error); with a softmax output it is the cross-entropy
-        ``-log p_y`` of the true class.
+        0/1 label (written without a factor ½), or the cross-entropy. With
+        several classes and sigmoid outputs it is summed over the neurons
+        (log-loss) or averaged over them (squared error); with a softmax
+        output it is the cross-entropy ``-log p_y`` of the true class.
     output : {'auto', 'softmax', 'sigmoid'}, default='auto'
         The output layer with more than two classes: ``'sigmoid'``, one
         sigmoid per class trained on "class k" against the rest (its outputs

@@ -42,8 +42,8 @@ often finds cancel in the sum.
 """
 
 import numpy as np
-from scipy import sparse
 from onnx import TensorProto, numpy_helper
+from scipy import sparse
 from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import (
     DoubleTensorType,

@@ -3,8 +3,9 @@
 :class:`NetworkDiagram` draws a small network with its weights (and, for one
 sample, every neuron's value); :class:`LossCurveDisplay` the loss falling,
 epoch by epoch. :class:`TowerDisplay` draws the universal
-approximation theorem at work: the target, every tower of a :class:`~sknn_intuition.TowerRegressor` scaled by
-its height, and their sum; in two dimensions, the surface the towers build.
+approximation theorem at work: the target, every tower of a
+:class:`~sknn_intuition.TowerRegressor` scaled by its height, and their sum;
+in two dimensions, the surface the towers build.
 """
 
 import numpy as np

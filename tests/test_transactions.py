@@ -19,8 +19,8 @@ from sknn_intuition import (
     PerceptronClassifier,
     SigmoidNeuronClassifier,
     TowerRegressor,
+    _network,
 )
-from sknn_intuition import _network
 
 # Mini-batches of 16 samples, so that a stochastic epoch runs several steps.
 SGD = dict(max_iter=5, tol=None, batch_size=16)
