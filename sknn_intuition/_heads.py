@@ -165,7 +165,7 @@ class Head:
     def predict_proba(self, Z, multilabel=False):
         """``P(class | x)``: the exponential of :meth:`predict_log_proba`."""
         L = self.predict_log_proba(Z, multilabel)
-        return np.exp(L, out=L)
+        return ACTIVATIONS["exp"](L, out=L)  # p = e^{log p}
 
     # ------------------------------------------------------ decision rule
     def decision(self, Z, multilabel=False):

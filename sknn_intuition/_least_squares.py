@@ -91,18 +91,8 @@ def solve_dual(column_blocks, Y, w, alpha):
     ``column_blocks()`` yields the features a block of columns at a time (it
     is called twice), so the memory is the ``n x n`` system plus one block.
     """
-    Y = Y.astype(np.float64)
-    n, k = Y.shape
-    w = np.ones(n) if w is None else w.astype(np.float64)
+    K, B, means, y_mean, root, w, k = _samples_system(column_blocks, Y, w)
     sw = w.sum()
-    y_mean, root = (w @ Y) / sw, np.sqrt(w)[:, None]
-    B = (Y - y_mean) * root
-    K, means = np.zeros((n, n)), []
-    for T in column_blocks():
-        t_mean = (w @ T) / sw
-        means.append(t_mean)
-        A = (T - t_mean) * root
-        _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
     lam = 0.5 * alpha * k * sw
     dual = None
     if lam > 0:
@@ -117,6 +107,27 @@ def solve_dual(column_blocks, Y, w, alpha):
     H = np.vstack(blocks)
     b = y_mean - np.concatenate(means) @ H
     return H, b
+
+
+def _samples_system(column_blocks, Y, w):
+    """``K = A Aᵀ`` and ``B``, with ``A = W^½ T_c``, ``B = W^½ Y_c``, a block of columns at a time.
+
+    Returns ``K``, ``B``, each block's column means, the targets' mean, ``W^½``
+    (a column), the weights (ones if None) and the number of targets.
+    """
+    Y = Y.astype(np.float64)
+    n, k = Y.shape
+    w = np.ones(n) if w is None else w.astype(np.float64)
+    sw = w.sum()
+    y_mean, root = (w @ Y) / sw, np.sqrt(w)[:, None]
+    B = (Y - y_mean) * root
+    K, means = np.zeros((n, n)), []
+    for T in column_blocks():
+        t_mean = (w @ T) / sw
+        means.append(t_mean)
+        A = (T - t_mean) * root
+        _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
+    return K, B, means, y_mean, root, w, k
 
 
 def _centred_system(sums, t_mean, lam):
@@ -191,18 +202,8 @@ def spectrum(sums):
 
 def dual_spectrum(column_blocks, Y, w):
     """The same from the n x n system ``AAᵀ`` (many more features than samples)."""
-    Y = Y.astype(np.float64)
-    n, k = Y.shape
-    w = np.ones(n) if w is None else w.astype(np.float64)
+    K, B, means, y_mean, root, w, k = _samples_system(column_blocks, Y, w)
     sw = w.sum()
-    y_mean, root = (w @ Y) / sw, np.sqrt(w)[:, None]
-    B = (Y - y_mean) * root
-    K, means = np.zeros((n, n)), []
-    for T in column_blocks():
-        t_mean = (w @ T) / sw
-        means.append(t_mean)
-        A = (T - t_mean) * root
-        _add_gram(K, A.T, A.T)  # K += A Aᵀ, in place
     s, U = linalg.eigh(K, overwrite_a=True, check_finite=False)
     del K
     s = _null_floor(s)

@@ -282,6 +282,29 @@ def front_end_only():
         _FRONT_END_ONLY.reset(token)
 
 
+def make_optimizer(s, params, state):
+    """The update rule of settings ``s`` for ``params``, continuing ``state``.
+
+    ``state`` is the training state's "sgd" dict: the optimizer's saved
+    state is taken from it (unless the solver changed since: a changed
+    solver starts afresh) and the new optimizer's state is kept in it.
+    """
+    optimizer = OPTIMIZERS[s.solver](
+        params,
+        learning_rate_init=s.learning_rate_init,
+        learning_rate=s.learning_rate,
+        momentum=s.momentum,
+        nesterov=s.nesterovs_momentum,
+        power_t=s.power_t,
+        beta_1=s.beta_1,
+        beta_2=s.beta_2,
+        epsilon=s.epsilon,
+        state=state.get("optimizer") if state.get("solver") == s.solver else None,
+    )
+    state["optimizer"], state["solver"] = optimizer.state, s.solver
+    return optimizer
+
+
 def _unflatten(x, params):
     # Write the vector x into the parameter arrays, in order.
     start = 0
@@ -609,20 +632,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
         grads = _layout.empty_like(work)
         # A network laid out in one flat buffer is updated as one array.
         opt_params, opt_grads = _layout.flat_views(work, grads)
-        optimizer = OPTIMIZERS[s.solver](
-            opt_params,
-            learning_rate_init=s.learning_rate_init,
-            learning_rate=s.learning_rate,
-            momentum=s.momentum,
-            nesterov=s.nesterovs_momentum,
-            power_t=s.power_t,
-            beta_1=s.beta_1,
-            beta_2=s.beta_2,
-            epsilon=s.epsilon,
-            # A solver changed between partial_fit calls starts afresh.
-            state=state.get("optimizer") if state.get("solver") == s.solver else None,
-        )
-        state["optimizer"], state["solver"] = optimizer.state, s.solver
+        optimizer = make_optimizer(s, opt_params, state)
         max_iter = 1 if partial else s.max_iter
         return _Run(
             settings=s,

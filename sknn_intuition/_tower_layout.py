@@ -292,6 +292,17 @@ class FrozenLayers(NamedTuple):
     units: list  # the sizes of the layers, input first
 
 
+def tower_peak(steepness):
+    """The difference of a tower's two walls at its centre, before scaling.
+
+    At the centre the walls stand ``k/2`` away on either side:
+    ``σ(k/2) - σ(-k/2)`` (which is ``tanh(k/4)``), computed by the sigmoid
+    neurons' own function.
+    """
+    left_up, right_up = ACTIVATIONS["sigmoid"](np.array([steepness / 2, -steepness / 2]))
+    return float(left_up - right_up)
+
+
 def frozen_layers(feature, left, right, cell_edges, cells, steepness, n_features, dtype):
     """The walls and the towers as two layers of neurons (see the module's docstring).
 
@@ -315,11 +326,8 @@ def frozen_layers(feature, left, right, cell_edges, cells, steepness, n_features
     n_walls, n_1d = len(wall_at), len(feature)
     W1 = _weights(wall_feature, np.arange(n_walls), wall_slope, (n_features, n_walls), dtype)
     b1 = (-wall_slope * wall_at).astype(dtype)
-    # Layer 2: tower = (σ_left - σ_right) / peak, 1 at the centre. At the
-    # centre the walls stand k/2 away on either side: peak = σ(k/2) - σ(-k/2)
-    # (which is tanh(k/4)), computed by the sigmoid neurons' own function.
-    left_up, right_up = ACTIVATIONS["sigmoid"](np.array([steepness / 2, -steepness / 2]))
-    scale = 1.0 / (left_up - right_up)
+    # Layer 2: tower = (σ_left - σ_right) / peak, 1 at the centre.
+    scale = 1.0 / tower_peak(steepness)
     t = np.arange(n_1d)
     rows, cols = [left_wall[:n_1d], right_wall[:n_1d]], [t, t]
     vals = [np.full(n_1d, scale), np.full(n_1d, -scale)]

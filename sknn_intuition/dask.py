@@ -44,8 +44,8 @@ except ImportError as exc:  # pragma: no cover - optional dependency
     ) from exc
 
 from . import kernel
-from ._optimizers import OPTIMIZERS
-from ._sgd import _Plateau, training_state
+from ._sgd import _Plateau, make_optimizer, training_state
+from ._sklearn_private import HasMethods, Interval, StrOptions
 
 __all__ = ["DataParallel"]
 
@@ -418,7 +418,13 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
     'FeedForwardRegressor'
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "rounds_per_epoch": [Interval(Integral, 1, None, closed="left")],
+        "classes": ["array-like", None],
+        "persist": ["boolean", StrOptions({"auto"})],
+    }
 
     def __init__(self, estimator, *, strategy="lbfgs", rounds_per_epoch=1, classes=None,
                  persist="auto"):
@@ -464,18 +470,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         return self._finish(est)
 
     def _check_params(self):
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        self._validate_params()  # strategy, rounds_per_epoch, persist: as declared
         if not kernel.supports(self.estimator):
             raise TypeError(
                 "DataParallel trains FeedForwardRegressor, FeedForwardClassifier or "
                 f"SigmoidNeuronClassifier, got {type(self.estimator).__name__}."
             )
-        r = self.rounds_per_epoch
-        if not isinstance(r, Integral) or isinstance(r, bool) or r < 1:
-            raise ValueError(f"rounds_per_epoch must be a positive integer, got {r!r}.")
-        if self.persist not in (True, False, "auto"):
-            raise ValueError(f"persist must be True, False or 'auto', got {self.persist!r}.")
         if self.strategy == "local_sgd" and self.estimator.solver == "lbfgs":
             raise ValueError(
                 "strategy='local_sgd' runs the estimator's stochastic solver; the "
@@ -679,22 +679,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
 
     @staticmethod
     def _optimizer(est, s):
-        state = training_state(est)["sgd"]
-        params = est._sgd_parameters()
-        optimizer = OPTIMIZERS[s.solver](
-            params,
-            learning_rate_init=s.learning_rate_init,
-            learning_rate=s.learning_rate,
-            momentum=s.momentum,
-            nesterov=s.nesterovs_momentum,
-            power_t=s.power_t,
-            beta_1=s.beta_1,
-            beta_2=s.beta_2,
-            epsilon=s.epsilon,
-            state=state.get("optimizer"),
-        )
-        state["optimizer"] = optimizer.state
-        return optimizer
+        # The trainer's own update rule, on the state the workers averaged.
+        return make_optimizer(s, est._sgd_parameters(), training_state(est)["sgd"])
 
     def _validate(self, est, blocks, holdout, record):
         total = _map_reduce(blocks, _validation_sums, (est, holdout), np.add)

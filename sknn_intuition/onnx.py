@@ -59,6 +59,7 @@ from ._heads import head
 from ._perceptron import PerceptronClassifier
 from ._sigmoid_neuron import SigmoidNeuronClassifier
 from ._tower import TowerRegressor
+from ._tower_layout import tower_peak
 
 # The activations of a hidden layer, by name, as ONNX operators (the output
 # layer's are its head's).
@@ -251,7 +252,7 @@ def _towers_1d(g, X, feature, left, right, steepness):
     Xg = g.op("Gather", [X, g.const(feature, np.int64)], axis=1)
     rise = g.op("Sigmoid", g.op("Mul", [g.op("Sub", [Xg, g.const(left)]), g.const(s)]))
     fall = g.op("Sigmoid", g.op("Mul", [g.op("Sub", [Xg, g.const(right)]), g.const(s)]))
-    return g.op("Mul", [g.op("Sub", [rise, fall]), g.const(1.0 / np.tanh(steepness / 4.0))])
+    return g.op("Mul", [g.op("Sub", [rise, fall]), g.const(1.0 / tower_peak(steepness))])
 
 
 def _tower_activations(g, est):

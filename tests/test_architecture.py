@@ -7,6 +7,7 @@ import pathlib
 import re
 
 import pytest
+from _estimators import code_map_citations
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "sknn_intuition"
@@ -66,19 +67,8 @@ def test_only_the_loss_module_computes_losses():
         assert not re.search(r"def \w*(log_loss|squared_error)\w*\(", source), path.name
 
 
-def _code_map_names():
-    text = (ROOT / "docs" / "code_map.rst").read_text()
-    cited = re.findall(r"``sknn_intuition/(\w+)\.py``: ((?:``[\w.]+``(?:, )?)+)", text)
-    for module, names in cited:
-        for name in re.findall(r"``([\w.]+)``", names):
-            yield module, name
-    for module, name in re.findall(r"literalinclude:: \.\./sknn_intuition/(\w+)\.py\n"
-                                   r"\s+:pyobject: ([\w.]+)", text):
-        yield module, name
-
-
 def test_every_name_the_code_map_cites_exists():
-    cited = list(_code_map_names())
+    cited = list(code_map_citations())
     assert len(cited) > 20
     for module, name in cited:
         obj = importlib.import_module(f"sknn_intuition.{module}")

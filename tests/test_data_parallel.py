@@ -234,6 +234,10 @@ def test_bad_input_gets_a_clear_error(client):
     Xd, yd, _ = dask_arrays(X, y, rows=500)
     with pytest.raises(ValueError, match="strategy"):
         DataParallel(FeedForwardClassifier(), strategy="adam").fit(Xd, yd)
+    with pytest.raises(ValueError, match="'rounds_per_epoch' parameter"):
+        DataParallel(FeedForwardClassifier(), rounds_per_epoch=0).fit(Xd, yd)
+    with pytest.raises(ValueError, match="'persist' parameter"):
+        DataParallel(FeedForwardClassifier(), persist="sometimes").fit(Xd, yd)
     with pytest.raises(TypeError, match="PerceptronClassifier"):
         DataParallel(PerceptronClassifier()).fit(Xd, yd)
     with pytest.raises(ValueError, match="solver='lbfgs'"):

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _estimators import CLASSES, CLASSIFIERS, fast
+from _estimators import CLASSES, CLASSIFIERS, fast, interrupt_on_call
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
@@ -415,20 +415,6 @@ def _assert_same_state(est, X, before):
         np.testing.assert_array_equal(now[k], v, err_msg=k)
 
 
-def _interrupt_on_call(monkeypatch, owner, name, call):
-    """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call."""
-    original = getattr(owner, name)
-    calls = []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, interrupted)
-
-
 @pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
 @pytest.mark.parametrize("cls", CLASSES, ids=ids)
 def test_an_interrupted_fit_leaves_the_model_as_it_was(cls, how, monkeypatch):
@@ -441,9 +427,9 @@ def test_an_interrupted_fit_leaves_the_model_as_it_was(cls, how, monkeypatch):
     # Interrupt a step in the middle (partial_fit's one epoch is one batch
     # here), whatever the solver.
     for opt in OPTIMIZERS.values():
-        _interrupt_on_call(monkeypatch, opt, "update_params", 1 if how == "partial_fit" else 3)
+        interrupt_on_call(monkeypatch, opt, "update_params", 1 if how == "partial_fit" else 3)
     if cls.__name__ == "TowerRegressor" and est.solver == "lstsq":
-        _interrupt_on_call(monkeypatch, tower_module, "solve", 1)  # the exact solve
+        interrupt_on_call(monkeypatch, tower_module, "solve", 1)  # the exact solve
     kwargs = {"classes": np.unique(y)} if how == "partial_fit" and is_classifier(est) else {}
     with pytest.raises(KeyboardInterrupt):
         if how == "partial_fit":
@@ -486,9 +472,9 @@ def test_a_failed_first_fit_leaves_the_estimator_unfitted(cls, monkeypatch):
     X, y = _data(cls)
     est = fast(cls)
     for opt in OPTIMIZERS.values():
-        _interrupt_on_call(monkeypatch, opt, "update_params", 2)
+        interrupt_on_call(monkeypatch, opt, "update_params", 2)
     if cls.__name__ == "TowerRegressor":
-        _interrupt_on_call(monkeypatch, tower_module, "solve", 1)  # the exact solve
+        interrupt_on_call(monkeypatch, tower_module, "solve", 1)  # the exact solve
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
     monkeypatch.undo()

@@ -4,6 +4,7 @@ import copy
 
 import numpy as np
 import pytest
+from _estimators import interrupt_on_call
 
 from sknn_intuition import TowerRegressor
 from sknn_intuition import _tower as tower_module
@@ -36,21 +37,6 @@ def _data(n=6000, seed=0):
     return X, np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=n)
 
 
-def _interrupt(monkeypatch, owner, name, call):
-    """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call."""
-    original = getattr(owner, name)
-    calls = []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, interrupted)
-    return calls
-
-
 def test_an_interrupted_partial_fit_leaves_no_data_in_the_sums(monkeypatch):
     """The exact solver's sums are training state: a partial_fit interrupted
     after adding some of its rows must not leave them there for the next."""
@@ -58,7 +44,7 @@ def test_an_interrupted_partial_fit_leaves_no_data_in_the_sums(monkeypatch):
     first, bad, good = (slice(0, 2000), slice(2000, 4000), slice(4000, 6000))
     kwargs = dict(n_towers=100, bounds=(-3, 3))  # 100 towers: blocks of 1297 rows
     est = TowerRegressor(**kwargs).partial_fit(X[first], y[first])
-    calls = _interrupt(monkeypatch, tower_module, "add_block", 2)
+    calls = interrupt_on_call(monkeypatch, tower_module, "add_block", 2)
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(X[bad], 10 * y[bad])  # far from y: a leak would show
     assert len(calls) == 2  # interrupted part-way, one block of it added
@@ -80,10 +66,10 @@ def _fitted(solver):
 
 def _interrupt_training(monkeypatch, solver):
     if solver == "lstsq":
-        return _interrupt(monkeypatch, tower_module, "add_block", 2)
+        return interrupt_on_call(monkeypatch, tower_module, "add_block", 2)
     calls = []
     for opt in OPTIMIZERS.values():
-        calls = _interrupt(monkeypatch, opt, "update_params", 3)
+        calls = interrupt_on_call(monkeypatch, opt, "update_params", 3)
     return calls
 
 

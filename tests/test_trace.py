@@ -13,14 +13,13 @@ that run.
 
 import functools
 import importlib
-import pathlib
-import re
 import sys
 import warnings
 
 import numpy as np
 import pytest
 import scipy.special
+from _estimators import code_map_citations
 from sklearn.datasets import make_classification, make_regression
 
 import sknn_intuition
@@ -33,7 +32,6 @@ from sknn_intuition import (
 )
 from sknn_intuition._losses import LOSSES
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = sknn_intuition.__name__
 
 # The functions a loss or an activation is computed with.
@@ -214,18 +212,6 @@ def test_no_loss_or_activation_maths_outside_their_modules(name, traces):
         assert any(caller[0] in MATHS_HOMES for caller in rec.maths_callers)
 
 
-def _code_map_citations():
-    text = (ROOT / "docs" / "code_map.rst").read_text()
-    cited = re.findall(r"``sknn_intuition/(\w+)\.py``: ((?:``[\w.]+``(?:,\s*)?)+)", text)
-    for module, names in cited:
-        for name in re.findall(r"``([\w.]+)``", names):
-            yield module, name
-    for module, name in re.findall(
-        r"literalinclude:: \.\./sknn_intuition/(\w+)\.py\n\s+:pyobject: ([\w.]+)", text
-    ):
-        yield module, name
-
-
 def test_the_code_map_cites_the_functions_that_train(traces):
     # Every function the code map cites runs in one of the traced fits (a
     # class counts when one of its methods runs; a table when one of its
@@ -234,7 +220,7 @@ def test_the_code_map_cites_the_functions_that_train(traces):
     for name in FITS:
         seen |= _traced(name, traces)[1].functions
     missing = []
-    for module, name in set(_code_map_citations()):
+    for module, name in set(code_map_citations()):
         obj = importlib.import_module(f"{PACKAGE}.{module}")
         for part in name.split("."):
             obj = getattr(obj, part)
