@@ -93,8 +93,13 @@ class _FeedForwardMixin(SGDTrainerMixin):
         units = layer_units(n_features, hidden, n_outputs)
         self.activations_ = self._resolve_activations(len(hidden))
         self.out_activation_ = self._output_activation(n_outputs)
+        # As MLP: a network asked for sigmoid hidden units takes the sigmoid
+        # scale, even with no hidden layer.
+        sigmoid = isinstance(self.activation, str) and ALIASES.get(
+            self.activation, self.activation) == "sigmoid"
         self.coefs_, self.intercepts_ = init_parameters(
-            units, self._layer_activations(), dtype, random_state, self.init
+            units, self._layer_activations(), dtype, random_state, self.init,
+            sigmoid=sigmoid or None,
         )
         self._tile_parameters()
         self.n_layers_ = len(units)

@@ -79,8 +79,8 @@ def layer_units(n_features, hidden_layer_sizes, n_outputs):
 INITS = ("glorot", "he")
 
 
-def init_parameters(units, activations, dtype, random_state, init="glorot"):
-    """Random weights scaled to each layer's fan-in and fan-out, zero biases.
+def init_parameters(units, activations, dtype, random_state, init="glorot", sigmoid=None):
+    """Random weights and biases scaled to each layer's fan-in and fan-out.
 
     Parameters
     ----------
@@ -92,6 +92,9 @@ def init_parameters(units, activations, dtype, random_state, init="glorot"):
     random_state : numpy.random.RandomState
     init : {'glorot', 'he'}, default='glorot'
         The scale of the weights of relu layers (see Notes).
+    sigmoid : bool or None, default=None
+        Whether the network counts as a sigmoid network (see Notes); None
+        means "its hidden layers are all sigmoid, and it has some".
 
     Returns
     -------
@@ -103,25 +106,35 @@ def init_parameters(units, activations, dtype, random_state, init="glorot"):
     Glorot (Xavier) initialisation, ``U(-r, r)`` with
     ``r = √(6 / (fan_in + fan_out))``, keeps the variance of both the
     activations and the back-propagated errors roughly constant from layer
-    to layer for activations with slope 1 at zero (tanh, identity); it is
-    what scikit-learn's MLP uses. He initialisation, ``r = √(6 / fan_in)``,
-    doubles the variance for relu layers, which zero half of their inputs,
-    so that it does not halve from one layer to the next: that matters for
-    deep relu stacks. With ``init='he'`` relu layers take He's scale and the
-    others Glorot's. The default is Glorot's for every layer: on the shallow
-    networks this package is about, trained by SGD with momentum, the larger
-    He weights trained less well at the same learning rate. Biases start at
-    zero.
+    to layer for activations with slope 1 at zero (tanh, identity). The
+    sigmoid's slope at zero is 1/4, and networks whose hidden layers are all
+    sigmoid take ``r = √(2 / (fan_in + fan_out))`` in every layer. He
+    initialisation, ``r = √(6 / fan_in)``, doubles the variance for relu
+    layers, which zero half of their inputs, so that it does not halve from
+    one layer to the next: that matters for deep relu stacks. With
+    ``init='he'`` relu layers take He's scale and the others Glorot's. The
+    default is Glorot's for every layer: on the shallow networks this package
+    is about, trained by SGD with momentum, the larger He weights trained
+    less well at the same learning rate.
+
+    Each layer draws its weights, then its biases, from ``U(-r, r)``: the
+    rule and the order of draws of scikit-learn's MLP, so that the same
+    ``random_state`` starts both from the same parameters.
     """
+    if sigmoid is None:
+        hidden = activations[:-1]
+        sigmoid = bool(hidden) and all(act == "sigmoid" for act in hidden)
+    factor = 2.0 if sigmoid else 6.0
     coefs, intercepts = [], []
     for fan_in, fan_out, act in zip(units[:-1], units[1:], activations):
         if init == "he" and act == "relu":
             bound = np.sqrt(6.0 / fan_in)
         else:
-            bound = np.sqrt(6.0 / (fan_in + fan_out))
+            bound = np.sqrt(factor / (fan_in + fan_out))
         W = random_state.uniform(-bound, bound, size=(fan_in, fan_out))
+        b = random_state.uniform(-bound, bound, size=fan_out)
         coefs.append(W.astype(dtype))
-        intercepts.append(np.zeros(fan_out, dtype=dtype))
+        intercepts.append(b.astype(dtype))
     return coefs, intercepts
 
 

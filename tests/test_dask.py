@@ -44,7 +44,7 @@ FAST = {
     "batch_size": 32,
     "hidden_layer_sizes": (8,),
     "n_towers": 6,
-    "learning_rate_init": 0.01,
+    "learning_rate_init": 0.03,
 }
 
 

@@ -91,7 +91,7 @@ def objective(est, X, y, sw=None):
 # ----------------------------------------------------------------- L-BFGS
 LBFGS_CASES = [
     ("regression", FeedForwardRegressor((8,), solver="lbfgs", alpha=1e-3, random_state=0,
-                                        max_iter=150)),
+                                        max_iter=400)),
     ("classes", FeedForwardClassifier((8,), solver="lbfgs", alpha=1e-3, random_state=0,
                                       max_iter=150)),
     ("imbalanced", SigmoidNeuronClassifier(loss="log_loss", solver="lbfgs",

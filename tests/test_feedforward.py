@@ -81,6 +81,25 @@ def test_one_sgd_step_agrees_with_mlp_regressor(activation, n_targets, alpha_sk)
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("hidden", [(6, 4), ()])
+def test_same_random_state_starts_from_mlps_parameters(activation, hidden):
+    # Weights and biases drawn by MLP's rule in MLP's order (its factor 2
+    # for logistic networks included): one full-batch step from each one's
+    # own starting point lands on the same parameters.
+    X, y = _regression(n_targets=1)
+    common = dict(hidden_layer_sizes=hidden, solver="sgd", momentum=0.0,
+                  shuffle=False, batch_size=X.shape[0], random_state=7, alpha=0.0)
+    ours = FeedForwardRegressor(activation=activation, learning_rate_init=0.05, **common)
+    theirs = MLPRegressor(activation=SK_ACTIVATION[activation], learning_rate_init=0.1,
+                          **common)
+    ours.partial_fit(X, y)
+    theirs.partial_fit(X, y)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert np.all(ours.intercepts_[-1] != 0)  # the biases do not start at zero
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_one_sgd_step_agrees_with_mlp_classifier(n_classes):
     X, y = _classification(n_classes=n_classes)

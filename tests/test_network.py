@@ -271,15 +271,18 @@ def test_init_scale_and_dtype(act, init):
         [300, 200, 1], [act, "identity"], np.float32, rng, init
     )
     assert [W.dtype for W in coefs + intercepts] == [np.float32] * 4
-    # Glorot: √(6 / (fan_in + fan_out)); He, for relu layers: √(6 / fan_in).
-    bound = np.sqrt(6 / 300) if (init == "he" and act == "relu") else np.sqrt(6 / 500)
-    out_bound = np.sqrt(6 / 201)
+    # Glorot: √(6 / (fan_in + fan_out)), √(2 / ...) in every layer of a
+    # sigmoid network (as MLP); He, for relu layers: √(6 / fan_in).
+    factor = 2 if act == "sigmoid" else 6
+    bound = np.sqrt(6 / 300) if (init == "he" and act == "relu") else np.sqrt(factor / 500)
+    out_bound = np.sqrt(factor / 201)
     assert np.abs(coefs[1]).max() <= out_bound  # the identity output: Glorot
-    W = coefs[0]
-    assert np.abs(W).max() <= bound
+    assert np.abs(intercepts[1]).max() <= out_bound
+    W, b = coefs[0], intercepts[0]
+    assert np.abs(W).max() <= bound and np.abs(b).max() <= bound
     # Uniform on [-r, r] has standard deviation r / √3.
     assert W.std() == pytest.approx(bound / np.sqrt(3), rel=0.02)
-    assert not intercepts[0].any()
+    assert b.std() == pytest.approx(bound / np.sqrt(3), rel=0.2)
 
 
 def test_workspace_reuses_arrays_per_batch_size():

@@ -610,7 +610,7 @@ def test_early_stopping_without_tol_keeps_the_best_epoch():
 
     X, y = _linear_data()
     y = y + np.random.RandomState(1).normal(scale=2.0, size=len(y))
-    kw = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.02, momentum=0.9,
+    kw = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.05, momentum=0.9,
               early_stopping=True, tol=None, random_state=0)
     est = FeedForwardRegressor(max_iter=40, **kw).fit(X, y)
     best = int(np.argmin(est.validation_loss_curve_))
