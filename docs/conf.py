@@ -28,6 +28,7 @@ fail; probing first keeps ``-W`` meaningful both online and offline. Set
 inventories without probing (the build then fails if they cannot be fetched).
 """
 
+import importlib
 import inspect
 import os
 import pathlib
@@ -129,6 +130,17 @@ def _public_api():
     return {k: v for k, v in groups.items() if v}
 
 
+# Modules imported by name, each for an optional extra: (module, title, intro).
+_OPTIONAL_MODULES = [
+    ("callbacks", "Progress (``sknn_intuition.callbacks``)",
+     "A callback for scikit-learn's callback API; needs ``rich`` (extra ``[progress]``)."),
+    ("dask", "Data-parallel training (``sknn_intuition.dask``)",
+     "Training one model on several dask workers (extra ``[dask]``); see :doc:`/scaling_out`."),
+    ("kernel", "Training kernel (``sknn_intuition.kernel``)",
+     "The small interface a data-parallel trainer needs from an estimator."),
+]
+
+
 def _write_api_page():
     lines = [
         ".. _api:",
@@ -158,6 +170,16 @@ def _write_api_page():
             *[f"   {n}" for n in names],
             "",
         ]
+    for module, title, intro in _OPTIONAL_MODULES:
+        mod = importlib.import_module(f"sknn_intuition.{module}")
+        lines += [title, "-" * len(title), "", intro, ""]
+        for name in mod.__all__:  # one table per name: each takes its own template
+            obj = getattr(mod, name)
+            template = "function.rst"
+            if inspect.isclass(obj):
+                template = "estimator.rst" if hasattr(obj, "fit") else "class.rst"
+            lines += [".. autosummary::", "   :toctree: .", f"   :template: {template}", "",
+                      f"   {module}.{name}", ""]
     out = HERE / "generated" / "api.rst"
     out.parent.mkdir(exist_ok=True)
     text = "\n".join(lines)

@@ -151,7 +151,18 @@ def product(A, B, out=None):
 
 # ------------------------------------------------------------- constant arrays
 
-_ZEROS = {}
+_CONSTANTS = {}
+
+
+def _constant(value, shape, dtype):
+    key = (value, tuple(np.atleast_1d(shape)), np.dtype(dtype))
+    A = _CONSTANTS.get(key)
+    if A is None:
+        if len(_CONSTANTS) >= 16:
+            _CONSTANTS.clear()
+        A = _CONSTANTS[key] = np.full(shape, value, dtype=dtype)
+        A.flags.writeable = False
+    return A
 
 
 def zeros(shape, dtype):
@@ -161,14 +172,17 @@ def zeros(shape, dtype):
     array against the scalar 0 several times more slowly: relu's ``max(z, 0)``
     takes its 0 from here.
     """
-    key = (tuple(shape), np.dtype(dtype))
-    Z = _ZEROS.get(key)
-    if Z is None:
-        if len(_ZEROS) >= 16:
-            _ZEROS.clear()
-        Z = _ZEROS[key] = np.zeros(shape, dtype=dtype)
-        Z.flags.writeable = False
-    return Z
+    return _constant(0, shape, dtype)
+
+
+def ones(n, dtype):
+    """A read-only vector of ``n`` ones, made once per length and dtype and reused.
+
+    A sum over the samples of a batch, ``Σ_i D_i``, is the product ``1ᵀ D``:
+    one BLAS pass over ``D``, several times faster than numpy's sum down the
+    columns of a C-ordered array.
+    """
+    return _constant(1, n, dtype)
 
 
 # --------------------------------------------------------------- gathering rows

@@ -49,9 +49,10 @@ def test_every_module_is_imported_by_the_package():
     imported = set()
     for path in MODULES:
         imported |= _imported_modules(path) - {path.stem}
-    # The package's entry points, and the optional ONNX export and dask
-    # training a user imports on purpose (they need the [onnx], [dask] extras).
-    entry_points = {"__init__", "__main__", "onnx", "dask"}
+    # The package's entry points, and the optional ONNX export, dask training
+    # and progress bar a user imports on purpose (extras [onnx], [dask],
+    # [progress]).
+    entry_points = {"__init__", "__main__", "onnx", "dask", "callbacks"}
     unused = {p.stem for p in MODULES} - imported - entry_points
     assert not unused
 

@@ -10,6 +10,8 @@ brute-force average, a direct fit), not only that it runs.
 """
 
 import inspect
+import io
+import pickle
 import re
 import tracemalloc
 import warnings
@@ -27,7 +29,7 @@ from sklearn.ensemble import (
     StackingRegressor,
     VotingClassifier,
 )
-from sklearn.exceptions import UnsetMetadataPassedError
+from sklearn.exceptions import ConvergenceWarning, UnsetMetadataPassedError
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -626,6 +628,36 @@ def test_progress_bar_through_a_pipeline(cls, capsys):
     assert f"{cls.__name__} - fit" in out
     assert "100%" in out
     assert not re.search(r"\b[0-9]{1,2}%", out)  # every bar completed
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=ids)
+def test_loss_progress_bar_shows_the_last_epochs_loss(cls):
+    pytest.importorskip("sklearn.callback")
+    rich_console = pytest.importorskip("rich.console")
+    from sknn_intuition.callbacks import LossProgressBar
+
+    X, y = data_for(cls)
+    lines = io.StringIO()
+    bar = LossProgressBar(console=rich_console.Console(file=lines, width=200))
+    est = make_sgd(cls, max_iter=4).set_callbacks(bar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    line = lines.getvalue().strip().splitlines()[-1]
+    assert line.startswith(f"{cls.__name__} - fit")
+    assert " 4/4 " in line
+    assert f"loss {est.loss_curve_[-1]:.6g}" in line  # the last epoch's, not the first's
+    assert est.loss_curve_[0] != est.loss_curve_[-1]
+
+    # Stopped early: the bar completes where training stopped, with the
+    # validation score of that epoch.
+    if "early_stopping" in est.get_params():
+        lines.seek(0), lines.truncate()
+        est.set_params(max_iter=300, early_stopping=True, n_iter_no_change=2, tol=1e-1).fit(X, y)
+        line = lines.getvalue().strip().splitlines()[-1]
+        assert est.n_iter_ < 300 and f" {est.n_iter_}/{est.n_iter_} " in line
+        assert f"validation score {est.validation_scores_[-1]:.4g}" in line
+    assert pickle.loads(pickle.dumps(est)).score(X, y) == est.score(X, y)  # bar not kept
 
 
 # ===================================================================== memory
