@@ -399,11 +399,18 @@ def l1_proximal_step(params, penalized, thresholds):
 
 
 class _Plateau:
-    """``tol``/``n_iter_no_change``: has the watched quantity stopped falling?"""
+    """``tol``/``n_iter_no_change``: has the watched quantity stopped falling?
+
+    It also keeps the level each stalled phase of training settled at (the
+    mean of the watched quantity over its last ``patience`` epochs, those
+    without improvement), so that a phase can be compared with the one
+    before it (:meth:`end_phase`).
+    """
 
     def __init__(self, tol, patience):
         self.tol, self.patience = tol, patience
         self.best, self.stalled = np.inf, 0
+        self.history, self.level = [], None
 
     def update(self, metric):
         """Record an epoch; return (new best?, stalled for ``patience`` epochs?).
@@ -412,10 +419,24 @@ class _Plateau:
         (early stopping keeps its weights).
         """
         improved = metric < self.best
+        self.history.append(metric)
         if self.tol is not None:
             self.stalled = self.stalled + 1 if metric > self.best - self.tol else 0
         self.best = min(self.best, metric)
         return improved, self.tol is not None and self.stalled >= self.patience
+
+    def end_phase(self):
+        """A stalled phase ends: did it settle lower than the phase before, by ``tol``?
+
+        Its level is the mean of the watched quantity over its stalled epochs
+        (a level, not the best epoch: the first epoch after the rate is
+        lowered can dip below where the phase settles). The first phase has
+        none before it, and counts as a gain.
+        """
+        level = float(np.mean(self.history[-self.stalled:]))
+        gained = self.level is None or level < self.level - self.tol
+        self.level, self.stalled = level, 0
+        return gained
 
 
 @dataclass
@@ -466,6 +487,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
         (validation ``score``, higher is better).
     ``_stratify_validation``
         whether the validation split keeps the class proportions.
+    ``_stop_when_a_phase_gains_nothing``
+        with ``learning_rate='adaptive'``, whether training stops as soon as
+        a phase at a lowered rate settles no lower than the phase before it
+        (:meth:`_Plateau.end_phase`), instead of lowering the rate again
+        until it falls below 1e-6.
 
     Every ``fit`` and ``partial_fit`` a subclass defines is wrapped in
     :func:`transaction`.
@@ -500,6 +526,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 setattr(cls, name, transaction(method))
     _early_stopping_metric = "loss"
     _stratify_validation = False
+    _stop_when_a_phase_gains_nothing = False
 
     # ------------------------------------------------ the stack, by default
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
@@ -718,15 +745,23 @@ class SGDTrainerMixin(CallbackSupportMixin):
             run.best_validation = (self.validation_scores_[-1], self.validation_loss_curve_[-1])
         if not stalled:
             return False
-        if run.optimizer.trigger_stopping(run.settings.verbose):
-            if run.settings.verbose:
+        s = run.settings
+        gained = run.plateau.end_phase()
+        if self._stop_when_a_phase_gains_nothing and not gained:
+            if s.verbose:
                 print(
-                    f"No improvement greater than tol={run.settings.tol} for "
-                    f"{run.settings.n_iter_no_change} epochs; stopping."
+                    "The phase at the lowered rate settled no lower than the one before "
+                    f"(by tol={s.tol}); stopping."
                 )
             return True
-        run.plateau.stalled = 0
-        if run.settings.average:
+        if run.optimizer.trigger_stopping(s.verbose):
+            if s.verbose:
+                print(
+                    f"No improvement greater than tol={s.tol} for "
+                    f"{s.n_iter_no_change} epochs; stopping."
+                )
+            return True
+        if s.average:
             # The rate was lowered: a new phase of training begins, and the
             # average starts anew with it.
             run.state["n_averaged"] = 0

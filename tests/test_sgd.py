@@ -16,7 +16,7 @@ from sklearn.linear_model import Ridge
 
 from sknn_intuition._base import validate_fit_data, validate_sample_weight
 from sknn_intuition._linear import LinearSGDMixin
-from sknn_intuition._sgd import iter_batches
+from sknn_intuition._sgd import _Plateau, iter_batches
 
 
 class _LeastSquares(RegressorMixin, LinearSGDMixin, BaseEstimator):
@@ -163,6 +163,33 @@ def test_adaptive_schedule_lowers_the_rate(data):
     ).fit(X, y)
     assert est._training_state["sgd"]["optimizer"]["learning_rate"] < 0.05
     assert est.n_iter_ < 300
+
+
+def test_a_phase_is_judged_by_the_level_it_settles_at_not_its_best_epoch():
+    # After the rate is lowered, the first epoch can dip far below where the
+    # phase settles; the phases are compared by their stalled epochs' mean.
+    plateau = _Plateau(tol=1e-3, patience=3)
+    for metric in [0.40, 0.31, 0.312, 0.311, 0.313]:
+        _, stalled = plateau.update(metric)
+    assert stalled and plateau.end_phase()  # the first phase: a gain by definition
+    assert plateau.level == pytest.approx(0.312)
+    for metric in [0.25, 0.311, 0.312, 0.3115]:  # a dip, then back where it was
+        _, stalled = plateau.update(metric)
+    assert stalled and not plateau.end_phase()
+    for metric in [0.20, 0.21, 0.20, 0.205]:  # a lower level is a gain
+        _, stalled = plateau.update(metric)
+    assert stalled and plateau.end_phase()
+
+
+def test_the_stop_at_a_phase_without_gain_is_the_perceptrons_alone(data):
+    # The other estimators' 'adaptive' schedule, as scikit-learn's, lowers
+    # the rate until it falls below 1e-6.
+    X, y = data
+    est = _LeastSquares(
+        learning_rate="adaptive", learning_rate_init=0.05, batch_size=8, max_iter=500,
+        tol=1e-2, n_iter_no_change=2,
+    ).fit(X, y)
+    assert est._training_state["sgd"]["optimizer"]["learning_rate"] < 1e-6
 
 
 def test_early_stopping_records_validation_curves_and_restores_best(data):
