@@ -42,7 +42,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from . import _layout, _network
-from ._heads import head
+from ._heads import ClassTargets, head
 from ._optimizers import OPTIMIZERS
 from ._sklearn_private import Interval, Options, StrOptions, _check_optimize_result
 
@@ -358,6 +358,18 @@ def iter_batches(n_samples, batch_size, shuffle, rng):
         yield rows[start : start + batch_size]
 
 
+def batch_targets(Y, rows):
+    """The targets of a batch's rows, one row per output in memory.
+
+    The layout of the output layer's batch arrays (:class:`._layout.Workspace`):
+    a classifier's targets are written out from their class indices, others
+    gathered by rows, then turned.
+    """
+    if isinstance(Y, ClassTargets):
+        return Y.rows(rows)
+    return np.asfortranarray(_layout.gather_rows(Y, rows))
+
+
 def _l1_share(penalty, l1_ratio):
     return {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
 
@@ -561,7 +573,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial):
         """Train on ``(X, Y)``: the whole loop for ``fit``, one pass for ``partial_fit``.
 
-        ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
+        ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype
+        (a classifier's as class indices, :class:`._heads.ClassTargets`);
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
         sink = _FRONT_END_ONLY.get()
@@ -695,10 +708,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         rng = np.random.default_rng([run.state["seed"], self.n_iter_])
         total = monitored = 0.0
         for rows in iter_batches(n, run.batch_size, s.shuffle, rng):
-            X_b, Y_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.Y, run.sw))
-            # The targets one row per output in memory, as the output layer's
-            # batch array (_layout.Workspace): gathered by rows, then turned.
-            Y_b = np.asfortranarray(Y_b)
+            X_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.sw))
+            Y_b = batch_targets(run.Y, rows)
             loss, watched = self._sgd_loss_and_gradients(
                 run.work, X_b, Y_b, sw_b, run.grads, run.workspace
             )
@@ -816,7 +827,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
 
     def _divergence_hint(self, s, Y=None):
         """The setting that most likely made training diverge, and what to try."""
-        scale = float(np.abs(Y).max()) if Y is not None and Y.size else 0.0
+        scale = 0.0  # a classifier's targets are its classes' codes: never huge
+        if Y is not None and Y.size and not isinstance(Y, ClassTargets):
+            scale = float(np.abs(Y).max())
         if scale > _HUGE_TARGET:
             return (
                 f"The targets are on a huge scale (|y| up to {scale:.3g}): their squared "
@@ -1026,7 +1039,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "use another random_state or a larger validation_fraction."
             )
         y_val = _layout.gather_rows(np.asarray(y_score), val)
-        validation = (_layout.gather_rows(X, val), Y[val], sw_val, y_val)
+        # The validation targets written out (class indices are kept for training).
+        validation = (_layout.gather_rows(X, val), np.ascontiguousarray(Y[val]), sw_val, y_val)
         sw_train = None if sample_weight is None else sample_weight[train]
         return _layout.gather_rows(X, train), Y[train], sw_train, validation
 

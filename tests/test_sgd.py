@@ -15,8 +15,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 
 from sknn_intuition._base import validate_fit_data, validate_sample_weight
+from sknn_intuition._heads import ClassTargets
 from sknn_intuition._linear import LinearSGDMixin
-from sknn_intuition._sgd import _Plateau, iter_batches
+from sknn_intuition._sgd import _Plateau, batch_targets, iter_batches
 
 
 class _LeastSquares(RegressorMixin, LinearSGDMixin, BaseEstimator):
@@ -356,3 +357,28 @@ def test_a_continued_model_at_its_optimum_is_not_diverging_on_noisy_batches():
     assert 0 < net.loss_ < 1e-8
     net.partial_fit(X, X @ [2.0, -1.0] + 0.3 * rng.normal(size=200))
     assert 1e-4 < net.loss_ < 1.0
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 40])
+@pytest.mark.parametrize("negative", [-1.0, 0.0])
+def test_a_batchs_targets_are_the_coding_of_its_classes(n_classes, negative):
+    # Row i: `positive` in column codes[i] (one column, "is it class 1?", for
+    # two classes), `negative` elsewhere; written out in Fortran order.
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, n_classes, size=300)
+    if n_classes == 2:
+        dense = np.where(codes == 1, 1.0, negative)[:, None]
+    else:
+        dense = np.full((300, n_classes), negative)
+        dense[np.arange(300), codes] = 1.0
+    Y = ClassTargets(codes, n_classes, positive=1.0, negative=negative, dtype=np.float32)
+    assert Y.shape == dense.shape
+    for rows in (slice(10, 74), rng.permutation(300)[:64], np.arange(300)):
+        block = batch_targets(Y, rows)
+        assert block.flags.f_contiguous and block.dtype == np.float32
+        np.testing.assert_array_equal(block, dense[rows])
+    np.testing.assert_array_equal(np.asarray(Y[50:80]), dense[50:80])
+    sw = rng.uniform(0.5, 2.0, size=300)
+    np.testing.assert_allclose(Y.column_means(), dense.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(Y.column_means(sw), sw @ dense / sw.sum(), rtol=1e-6)
+
