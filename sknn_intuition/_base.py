@@ -10,6 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._heads import ClassTargets
 from ._sgd import fit_mode
 from ._sklearn_private import _check_sample_weight
 
@@ -163,13 +164,11 @@ def encode_labels(y_idx, n_classes, *, positive, negative, dtype):
     """Targets for the output neurons: one column if binary, else one per class.
 
     With two classes a single neuron answers "is it ``classes_[1]``?"; with
-    more, neuron ``k`` answers "is it ``classes_[k]``?".
+    more, neuron ``k`` answers "is it ``classes_[k]``?". They are kept as the
+    class indices (:class:`._heads.ClassTargets`), written out a batch at a
+    time by the trainer, or whole by ``np.asarray``.
     """
-    if n_classes == 2:
-        return np.where(y_idx == 1, positive, negative).astype(dtype)[:, None]
-    Y = np.full((y_idx.shape[0], n_classes), negative, dtype=dtype)
-    Y[np.arange(y_idx.shape[0]), y_idx] = positive
-    return Y
+    return ClassTargets(y_idx, n_classes, positive=positive, negative=negative, dtype=dtype)
 
 
 def check_warm_start(est, n_features, fitted_features, classes=None, fitted_classes=None):

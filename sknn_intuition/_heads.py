@@ -44,6 +44,95 @@ _MEAN_RANGE = {
 }
 
 
+# Up to this many outputs, a batch's targets are read from the coding
+# matrix (one column per class); beyond, each batch's block is filled and
+# its ones set, which the coding matrix (classes x classes) would outweigh.
+_CODING_MATRIX_OUTPUTS = 16
+
+
+class ClassTargets:
+    """A classifier's training targets, kept as class indices.
+
+    The targets of the output neurons form an ``(n_samples, n_outputs)``
+    matrix: with two classes, one neuron, ``positive`` for ``classes_[1]``
+    and ``negative`` for ``classes_[0]``; with more, neuron ``k`` is
+    ``positive`` for ``classes_[k]`` and ``negative`` for the others. Kept as
+    one class index per sample, the matrix takes ``n_samples`` integers
+    instead of ``n_samples × n_outputs`` numbers; the trainer writes out the
+    rows of each mini-batch as it needs them (:meth:`rows`), and
+    ``np.asarray`` writes out the whole matrix.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n_samples,)
+        Each sample's class, as an index into ``classes_``.
+    n_classes : int
+        The number of classes.
+    positive, negative : float
+        The target of a neuron for its class and for the others.
+    dtype : dtype
+        The dtype of the targets written out (the data's).
+    """
+
+    ndim = 2
+
+    def __init__(self, codes, n_classes, *, positive, negative, dtype):
+        self.codes = np.asarray(codes, dtype=np.intp)
+        self.n_classes = int(n_classes)
+        self.positive, self.negative = positive, negative
+        self.dtype = np.dtype(dtype)
+        n_outputs = 1 if self.n_classes == 2 else self.n_classes
+        self.shape = (self.codes.shape[0], n_outputs)
+        self._coding = None
+        if n_outputs <= _CODING_MATRIX_OUTPUTS:
+            # Column c holds the targets of class c.
+            self._coding = np.full((n_outputs, self.n_classes), negative, dtype=self.dtype)
+            if self.n_classes == 2:
+                self._coding[0, 1] = positive
+            else:
+                np.fill_diagonal(self._coding, positive)
+
+    @property
+    def size(self):
+        return self.shape[0] * self.shape[1]
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        """The targets of rows ``rows`` (a slice or an index array), still coded."""
+        return ClassTargets(
+            self.codes[rows], self.n_classes, positive=self.positive,
+            negative=self.negative, dtype=self.dtype,
+        )
+
+    def rows(self, rows=slice(None)):
+        """The targets of rows ``rows`` written out, one row per output in memory.
+
+        An ``(n_rows, n_outputs)`` array in Fortran order, the layout of the
+        output layer's batch arrays.
+        """
+        codes = self.codes[rows] if isinstance(rows, slice) else self.codes.take(rows)
+        if self._coding is not None:
+            return self._coding.take(codes, axis=1).T
+        n = codes.shape[0]
+        block = np.full((self.shape[1], n), self.negative, dtype=self.dtype)
+        block.ravel()[codes * n + np.arange(n)] = self.positive  # block[codes[i], i]
+        return block.T
+
+    def __array__(self, dtype=None, copy=None):
+        Y = self.rows()
+        return Y if dtype is None else Y.astype(dtype, copy=False)
+
+    def column_means(self, sample_weight=None):
+        """The (weighted) mean target of each output, from the class frequencies."""
+        totals = np.bincount(self.codes, weights=sample_weight, minlength=self.n_classes)
+        frequencies = (totals / totals.sum()).astype(self.dtype)
+        if self.n_classes == 2:
+            frequencies = frequencies[1:]
+        return self.negative + (self.positive - self.negative) * frequencies
+
+
 def _two_d(Z):
     Z = np.asarray(Z)
     if Z.ndim != 2:
@@ -120,7 +209,9 @@ class Head:
         """
         if self.output not in INVERSE_ACTIVATIONS:
             return None
-        if sample_weight is None:
+        if isinstance(Y, ClassTargets):
+            mean = Y.column_means(sample_weight)
+        elif sample_weight is None:
             mean = Y.mean(axis=0)
         else:
             mean = (sample_weight @ Y) / sample_weight.sum()

@@ -39,12 +39,14 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     max_iter : int, default=1000
         Largest number of epochs (passes over the training data).
     tol : float or None, default=1e-3
-        Training stops when the fraction of mistakes (``y z <= 0``, per
+        Training stalls when the fraction of mistakes (``y z <= 0``, per
         neuron) during an epoch (or the validation accuracy with ``early_stopping``)
         has not improved by at least ``tol`` for ``n_iter_no_change`` epochs
         in a row. (The criterion itself grows with the size of the weights,
-        so it says little about progress.) ``None`` trains for exactly
-        ``max_iter`` epochs.
+        so it says little about progress.) A stall stops training, except
+        with the 'adaptive' schedule, where it lowers the rate and training
+        stops when the lowered rate gains less than ``tol`` (see
+        ``learning_rate``). ``None`` trains for exactly ``max_iter`` epochs.
     shuffle : bool, default=True
         Shuffle the training data before each epoch (in contiguous runs of
         ``batch_size // 16`` rows, so each mini-batch mixes 16 random stretches
@@ -87,8 +89,13 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
         Learning-rate schedule: fixed; ``eta0 / (t + 1) ** power_t`` after
         ``t`` samples; or divided by 5 each time the mistakes stop falling
         (for ``n_iter_no_change`` epochs), which lets a perceptron on
-        overlapping classes settle instead of swinging forever. Training
-        stops when the rate would fall below 1e-6.
+        overlapping classes settle instead of swinging forever. With
+        'adaptive', training runs in phases, one per rate, each ending in
+        ``n_iter_no_change`` epochs without improvement; the fraction of
+        mistakes over those epochs, on average, is where the phase settled.
+        Training stops after the first phase at a lowered rate that settles
+        no lower (by ``tol``) than the phase before it, or when the rate
+        would fall below 1e-6.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
@@ -162,6 +169,7 @@ class PerceptronClassifier(ClassifierMixin, LinearSGDMixin, BaseEstimator):
     _learning_rate_param = "eta0"
     _early_stopping_metric = "score"
     _stratify_validation = True
+    _stop_when_a_phase_gains_nothing = True
 
     _parameter_constraints: dict = {
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],

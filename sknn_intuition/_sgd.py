@@ -42,7 +42,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from . import _layout, _network
-from ._heads import head
+from ._heads import ClassTargets, head
 from ._optimizers import OPTIMIZERS
 from ._sklearn_private import Interval, Options, StrOptions, _check_optimize_result
 
@@ -358,6 +358,18 @@ def iter_batches(n_samples, batch_size, shuffle, rng):
         yield rows[start : start + batch_size]
 
 
+def batch_targets(Y, rows):
+    """The targets of a batch's rows, one row per output in memory.
+
+    The layout of the output layer's batch arrays (:class:`._layout.Workspace`):
+    a classifier's targets are written out from their class indices, others
+    gathered by rows, then turned.
+    """
+    if isinstance(Y, ClassTargets):
+        return Y.rows(rows)
+    return np.asfortranarray(_layout.gather_rows(Y, rows))
+
+
 def _l1_share(penalty, l1_ratio):
     return {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
 
@@ -399,11 +411,18 @@ def l1_proximal_step(params, penalized, thresholds):
 
 
 class _Plateau:
-    """``tol``/``n_iter_no_change``: has the watched quantity stopped falling?"""
+    """``tol``/``n_iter_no_change``: has the watched quantity stopped falling?
+
+    It also keeps the level each stalled phase of training settled at (the
+    mean of the watched quantity over its last ``patience`` epochs, those
+    without improvement), so that a phase can be compared with the one
+    before it (:meth:`end_phase`).
+    """
 
     def __init__(self, tol, patience):
         self.tol, self.patience = tol, patience
         self.best, self.stalled = np.inf, 0
+        self.history, self.level = [], None
 
     def update(self, metric):
         """Record an epoch; return (new best?, stalled for ``patience`` epochs?).
@@ -412,10 +431,24 @@ class _Plateau:
         (early stopping keeps its weights).
         """
         improved = metric < self.best
+        self.history.append(metric)
         if self.tol is not None:
             self.stalled = self.stalled + 1 if metric > self.best - self.tol else 0
         self.best = min(self.best, metric)
         return improved, self.tol is not None and self.stalled >= self.patience
+
+    def end_phase(self):
+        """A stalled phase ends: did it settle lower than the phase before, by ``tol``?
+
+        Its level is the mean of the watched quantity over its stalled epochs
+        (a level, not the best epoch: the first epoch after the rate is
+        lowered can dip below where the phase settles). The first phase has
+        none before it, and counts as a gain.
+        """
+        level = float(np.mean(self.history[-self.stalled:]))
+        gained = self.level is None or level < self.level - self.tol
+        self.level, self.stalled = level, 0
+        return gained
 
 
 @dataclass
@@ -466,6 +499,11 @@ class SGDTrainerMixin(CallbackSupportMixin):
         (validation ``score``, higher is better).
     ``_stratify_validation``
         whether the validation split keeps the class proportions.
+    ``_stop_when_a_phase_gains_nothing``
+        with ``learning_rate='adaptive'``, whether training stops as soon as
+        a phase at a lowered rate settles no lower than the phase before it
+        (:meth:`_Plateau.end_phase`), instead of lowering the rate again
+        until it falls below 1e-6.
 
     Every ``fit`` and ``partial_fit`` a subclass defines is wrapped in
     :func:`transaction`.
@@ -500,6 +538,7 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 setattr(cls, name, transaction(method))
     _early_stopping_metric = "loss"
     _stratify_validation = False
+    _stop_when_a_phase_gains_nothing = False
 
     # ------------------------------------------------ the stack, by default
     def _sgd_loss_and_gradients(self, params, X, Y, sw, grads, workspace):
@@ -534,7 +573,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
     def _sgd_fit(self, X, Y, sample_weight, y_score, *, partial):
         """Train on ``(X, Y)``: the whole loop for ``fit``, one pass for ``partial_fit``.
 
-        ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype;
+        ``Y`` holds the encoded targets (n_samples, n_outputs) in X's dtype
+        (a classifier's as class indices, :class:`._heads.ClassTargets`);
         ``y_score`` the targets as ``score`` expects them (early stopping).
         """
         sink = _FRONT_END_ONLY.get()
@@ -668,10 +708,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
         rng = np.random.default_rng([run.state["seed"], self.n_iter_])
         total = monitored = 0.0
         for rows in iter_batches(n, run.batch_size, s.shuffle, rng):
-            X_b, Y_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.Y, run.sw))
-            # The targets one row per output in memory, as the output layer's
-            # batch array (_layout.Workspace): gathered by rows, then turned.
-            Y_b = np.asfortranarray(Y_b)
+            X_b, sw_b = (_layout.gather_rows(a, rows) for a in (run.X, run.sw))
+            Y_b = batch_targets(run.Y, rows)
             loss, watched = self._sgd_loss_and_gradients(
                 run.work, X_b, Y_b, sw_b, run.grads, run.workspace
             )
@@ -718,15 +756,23 @@ class SGDTrainerMixin(CallbackSupportMixin):
             run.best_validation = (self.validation_scores_[-1], self.validation_loss_curve_[-1])
         if not stalled:
             return False
-        if run.optimizer.trigger_stopping(run.settings.verbose):
-            if run.settings.verbose:
+        s = run.settings
+        gained = run.plateau.end_phase()
+        if self._stop_when_a_phase_gains_nothing and not gained:
+            if s.verbose:
                 print(
-                    f"No improvement greater than tol={run.settings.tol} for "
-                    f"{run.settings.n_iter_no_change} epochs; stopping."
+                    "The phase at the lowered rate settled no lower than the one before "
+                    f"(by tol={s.tol}); stopping."
                 )
             return True
-        run.plateau.stalled = 0
-        if run.settings.average:
+        if run.optimizer.trigger_stopping(s.verbose):
+            if s.verbose:
+                print(
+                    f"No improvement greater than tol={s.tol} for "
+                    f"{s.n_iter_no_change} epochs; stopping."
+                )
+            return True
+        if s.average:
             # The rate was lowered: a new phase of training begins, and the
             # average starts anew with it.
             run.state["n_averaged"] = 0
@@ -781,7 +827,9 @@ class SGDTrainerMixin(CallbackSupportMixin):
 
     def _divergence_hint(self, s, Y=None):
         """The setting that most likely made training diverge, and what to try."""
-        scale = float(np.abs(Y).max()) if Y is not None and Y.size else 0.0
+        scale = 0.0  # a classifier's targets are its classes' codes: never huge
+        if Y is not None and Y.size and not isinstance(Y, ClassTargets):
+            scale = float(np.abs(Y).max())
         if scale > _HUGE_TARGET:
             return (
                 f"The targets are on a huge scale (|y| up to {scale:.3g}): their squared "
@@ -991,7 +1039,8 @@ class SGDTrainerMixin(CallbackSupportMixin):
                 "use another random_state or a larger validation_fraction."
             )
         y_val = _layout.gather_rows(np.asarray(y_score), val)
-        validation = (_layout.gather_rows(X, val), Y[val], sw_val, y_val)
+        # The validation targets written out (class indices are kept for training).
+        validation = (_layout.gather_rows(X, val), np.ascontiguousarray(Y[val]), sw_val, y_val)
         sw_train = None if sample_weight is None else sample_weight[train]
         return _layout.gather_rows(X, train), Y[train], sw_train, validation
 

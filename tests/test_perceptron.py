@@ -2,6 +2,7 @@
 critic example, separable data, sparse input, weights and bad input."""
 
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.datasets import make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron
 
-from sknn_intuition import PerceptronClassifier
+from sknn_intuition import FeedForwardClassifier, PerceptronClassifier, SigmoidNeuronClassifier
 
 TEXTBOOK = dict(
     batch_size=1, shuffle=False, average=False, learning_rate="constant", tol=None
@@ -178,6 +179,27 @@ def test_stops_on_the_mistake_rate_and_warns_at_max_iter(binary):
     assert clf.n_iter_ < 1000
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_default_stops_when_it_stops_improving(n_classes):
+    # The data of the benchmark (benchmarks/bench_perceptron.py). Both on
+    # their defaults: ours stops after a phase at a lowered rate that brings
+    # no gain, in a few times scikit-learn's epochs (each of ours, one
+    # matrix product per batch, costs a fraction of its sample-by-sample
+    # epoch), and predicts at least as well.
+    X, y = make_classification(
+        120_000, 50, n_informative=20, n_classes=n_classes, random_state=0
+    )
+    X_train, y_train, X_test, y_test = X[:100_000], y[:100_000], X[100_000:], y[100_000:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = PerceptronClassifier().fit(X_train, y_train)
+    peer = Perceptron().fit(X_train, y_train)
+    assert ours.n_iter_ <= 3 * peer.n_iter_
+    assert ours.score(X_test, y_test) >= peer.score(X_test, y_test)
+    # It stopped on the phases, long before the rate ran down to 1e-6.
+    assert ours._training_state["sgd"]["optimizer"]["learning_rate"] >= 1e-3
+
+
 def test_string_labels_and_pickle_round_trip(binary):
     X, y = binary
     labels = np.array(["bad", "good"])[y]
@@ -332,3 +354,30 @@ def test_sample_and_class_weights_over_orders_of_magnitude_are_no_divergence():
             peer.fit(X, y, sample_weight=sw)
             assert np.isfinite(est.coef_).all()
             assert est.score(X, y) >= peer.score(X, y) - 0.15
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PerceptronClassifier(max_iter=2, tol=None),
+        lambda: SigmoidNeuronClassifier(max_iter=2, tol=None),
+        lambda: FeedForwardClassifier((8,), max_iter=2, tol=None, random_state=0),
+    ],
+    ids=["perceptron", "sigmoid_neuron", "feedforward"],
+)
+def test_many_classes_cost_no_dense_targets_for_all_samples(make):
+    # 20 000 samples of 1000 classes: the targets as one dense matrix would
+    # take 20 000 x 1000 x 8 bytes = 160 MB (more than the fit's peak with
+    # every other array); the trainer writes out one batch's rows at a time.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 3))
+    y = np.arange(20_000) % 1000
+    dense = 20_000 * 1000 * 8
+    tracemalloc.start()
+    try:
+        est = make().fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < dense / 3
+    assert est.predict(X[:5]).shape == (5,)

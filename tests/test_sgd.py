@@ -15,8 +15,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 
 from sknn_intuition._base import validate_fit_data, validate_sample_weight
+from sknn_intuition._heads import ClassTargets
 from sknn_intuition._linear import LinearSGDMixin
-from sknn_intuition._sgd import iter_batches
+from sknn_intuition._sgd import _Plateau, batch_targets, iter_batches
 
 
 class _LeastSquares(RegressorMixin, LinearSGDMixin, BaseEstimator):
@@ -163,6 +164,33 @@ def test_adaptive_schedule_lowers_the_rate(data):
     ).fit(X, y)
     assert est._training_state["sgd"]["optimizer"]["learning_rate"] < 0.05
     assert est.n_iter_ < 300
+
+
+def test_a_phase_is_judged_by_the_level_it_settles_at_not_its_best_epoch():
+    # After the rate is lowered, the first epoch can dip far below where the
+    # phase settles; the phases are compared by their stalled epochs' mean.
+    plateau = _Plateau(tol=1e-3, patience=3)
+    for metric in [0.40, 0.31, 0.312, 0.311, 0.313]:
+        _, stalled = plateau.update(metric)
+    assert stalled and plateau.end_phase()  # the first phase: a gain by definition
+    assert plateau.level == pytest.approx(0.312)
+    for metric in [0.25, 0.311, 0.312, 0.3115]:  # a dip, then back where it was
+        _, stalled = plateau.update(metric)
+    assert stalled and not plateau.end_phase()
+    for metric in [0.20, 0.21, 0.20, 0.205]:  # a lower level is a gain
+        _, stalled = plateau.update(metric)
+    assert stalled and plateau.end_phase()
+
+
+def test_the_stop_at_a_phase_without_gain_is_the_perceptrons_alone(data):
+    # The other estimators' 'adaptive' schedule, as scikit-learn's, lowers
+    # the rate until it falls below 1e-6.
+    X, y = data
+    est = _LeastSquares(
+        learning_rate="adaptive", learning_rate_init=0.05, batch_size=8, max_iter=500,
+        tol=1e-2, n_iter_no_change=2,
+    ).fit(X, y)
+    assert est._training_state["sgd"]["optimizer"]["learning_rate"] < 1e-6
 
 
 def test_early_stopping_records_validation_curves_and_restores_best(data):
@@ -329,3 +357,28 @@ def test_a_continued_model_at_its_optimum_is_not_diverging_on_noisy_batches():
     assert 0 < net.loss_ < 1e-8
     net.partial_fit(X, X @ [2.0, -1.0] + 0.3 * rng.normal(size=200))
     assert 1e-4 < net.loss_ < 1.0
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 40])
+@pytest.mark.parametrize("negative", [-1.0, 0.0])
+def test_a_batchs_targets_are_the_coding_of_its_classes(n_classes, negative):
+    # Row i: `positive` in column codes[i] (one column, "is it class 1?", for
+    # two classes), `negative` elsewhere; written out in Fortran order.
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, n_classes, size=300)
+    if n_classes == 2:
+        dense = np.where(codes == 1, 1.0, negative)[:, None]
+    else:
+        dense = np.full((300, n_classes), negative)
+        dense[np.arange(300), codes] = 1.0
+    Y = ClassTargets(codes, n_classes, positive=1.0, negative=negative, dtype=np.float32)
+    assert Y.shape == dense.shape
+    for rows in (slice(10, 74), rng.permutation(300)[:64], np.arange(300)):
+        block = batch_targets(Y, rows)
+        assert block.flags.f_contiguous and block.dtype == np.float32
+        np.testing.assert_array_equal(block, dense[rows])
+    np.testing.assert_array_equal(np.asarray(Y[50:80]), dense[50:80])
+    sw = rng.uniform(0.5, 2.0, size=300)
+    np.testing.assert_allclose(Y.column_means(), dense.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(Y.column_means(sw), sw @ dense / sw.sum(), rtol=1e-6)
+
