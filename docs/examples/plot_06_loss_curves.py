@@ -35,8 +35,9 @@ y = f(X[:, 0]) + 0.1 * rng.randn(300)
 # start and the same learning rate, trained for 200 epochs in mini-batches of
 # 32. Plain SGD steps along the negative gradient of each batch; momentum
 # keeps a running direction (``momentum=0.9``, Nesterov's variant); Adam
-# scales each weight's step by running averages of its gradients. The loss
-# falls fastest with Adam here; plain SGD is still descending at the end.
+# scales each weight's step by running averages of its gradients. Momentum
+# and Adam bring the loss down far faster than plain SGD, which is still
+# descending at the end.
 settings = {
     "plain SGD (solver='sgd', momentum=0)": {"solver": "sgd", "momentum": 0.0},
     "SGD with momentum 0.9 (Nesterov)": {"solver": "sgd", "momentum": 0.9},
@@ -68,7 +69,7 @@ fig.tight_layout()
 # %%
 # With and without early stopping
 # -------------------------------
-# On few, noisy samples a large network (two hidden layers of 100 relu
+# On few, noisy samples a large network (two hidden layers of 200 relu
 # neurons) goes on lowering its training loss long after it has stopped
 # getting better on data it has not seen: it starts fitting the noise, and the
 # held-out loss turns up again.
@@ -77,18 +78,18 @@ fig.tight_layout()
 # (``validation_loss_curve_``), stops after ``n_iter_no_change`` epochs
 # without improvement and keeps the weights of the best epoch.
 #
-# Each epoch here is one full-batch step (``batch_size='auto'`` takes all 42
+# Each epoch here is one full-batch step (``batch_size='auto'`` takes all 21
 # training samples), so the curves are smooth. To draw the held-out loss of
 # the run *without* early stopping, we let it
 # watch the same split but never stop (``n_iter_no_change`` as large as
 # ``max_iter``).
 rng = np.random.RandomState(0)
-X_small = rng.uniform(-3, 3, size=(60, 1))
-y_small = f(X_small[:, 0]) + 0.4 * rng.randn(60)
+X_small = rng.uniform(-3, 3, size=(30, 1))
+y_small = f(X_small[:, 0]) + 0.5 * rng.randn(30)
 common = {
-    "hidden_layer_sizes": (100, 100),
+    "hidden_layer_sizes": (200, 200),
     "activation": "relu",
-    "learning_rate_init": 0.002,
+    "learning_rate_init": 0.003,
     "max_iter": 400,
     "random_state": 0,
     "early_stopping": True,
@@ -108,7 +109,7 @@ ax0.set(
     title="Without early stopping: all 400 epochs",
     xlabel="epoch",
     ylabel="MSE",
-    ylim=(0, 0.6),
+    ylim=(0, 1.0),
 )
 ax0.legend(fontsize=9)
 epochs = np.arange(1, stopped.n_iter_ + 1)
@@ -120,7 +121,7 @@ ax1.set(
     title="With early_stopping=True, n_iter_no_change=20",
     xlabel="epoch",
     ylabel="MSE",
-    ylim=(0, 0.6),
+    ylim=(0, 1.0),
     xlim=ax0.get_xlim(),
 )
 ax1.legend(fontsize=9)
