@@ -41,6 +41,7 @@ def add_block(sums, T, Y, w=None):
     T = T.astype(np.float64, copy=False)
     Y = Y.astype(np.float64)
     if w is None:  # every weight 1
+        w = np.ones(T.shape[0])
         TW, WY = T, Y
         sums["w"] += float(T.shape[0])
         sums["w_min"] = min(sums["w_min"], 1.0)
@@ -50,10 +51,13 @@ def add_block(sums, T, Y, w=None):
         sums["w"] += float(w.sum())
         sums["w_min"] = min(sums["w_min"], float(np.min(w, where=w > 0, initial=np.inf)))
     sums["yy"] += float(np.vdot(WY, Y))
-    sums["t"] += TW.sum(axis=0)
     sums["y"] += WY.sum(axis=0)
+    # Σ w_i T_i and Σ w_i T_iᵀ y_i in one product, Tᵀ [w, W Y] (a matrix
+    # product runs several times faster than numpy's sum down the columns).
+    t_ty = T.T @ np.column_stack([w, WY])
+    sums["t"] += t_ty[:, 0]
+    sums["ty"] += t_ty[:, 1:]
     _add_gram(sums["tt"], TW, T)  # tt += (W T)ᵀ T, in place
-    sums["ty"] += TW.T @ Y
 
 
 def solve(sums, alpha):
