@@ -12,6 +12,7 @@ and its loss is quadratic, so it is fitted either exactly (least squares,
 """
 
 import dataclasses
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -589,7 +590,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         limit = _SELECT_ROWS if self.solver != "lstsq" else _SELECT_ROWS_EXACT
         subset = X.shape[0] > limit
         if subset:
-            rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:limit])
+            rows = _subset_rows(X.shape[0], limit)
             X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
         n = X.shape[0] if sw is None else effective_samples(sw)
         d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
@@ -952,6 +953,17 @@ def _spectrum(attrs, X, Y, sw):
     if n <= _SPECTRUM_MAX:
         return dual_spectrum(lambda: _tower_columns(attrs, X), Y, sw), None
     return None, None
+
+
+@functools.lru_cache(maxsize=8)
+def _subset_rows(n_samples, size):
+    """The fixed random subset of ``size`` of ``n_samples`` rows the selection runs on (sorted).
+
+    The same rows for the same numbers, made once (read-only).
+    """
+    rows = np.sort(np.random.default_rng(0).permutation(n_samples)[:size])
+    rows.flags.writeable = False
+    return rows
 
 
 # GCV scores within this fraction of the largest of the best one are ties
