@@ -128,7 +128,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         tower or cell; ``d`` the number of features the cells span, 1 without
         cells; with weights, ``n_samples = Σ w / min w`` over the positive
         weights), together with
-        ``alpha`` when that is 'auto' too. An int asks for that many; a
+        ``alpha`` when that is 'auto' too; the counts are scored from the
+        largest down, until fewer towers clearly underfit (see Notes). An int asks for that many; a
         ``UserWarning`` says when the towers in all (every feature's, and
         the cells) outnumber half the samples. With ``edges='quantile'`` a
         feature with few distinct values gets fewer.
@@ -233,7 +234,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         towers in all) of shape (n_candidates,), ``'alpha'`` of shape
         (n_alphas,), and ``'gcv'`` of shape (n_candidates, n_alphas), the
         mean squared error GCV predicts for each pair (NaN for a candidate
-        too large to score). Absent when nothing was chosen. After later
+        too large to score, or below where the scan stopped). Absent when
+        nothing was chosen. After later
         ``partial_fit`` calls of the exact solver, the row of the kept layout.
     n_1d_towers_ : int
         Number of one-dimensional towers.
@@ -297,7 +299,12 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     per candidate layout gives it for every ``alpha`` (of the
     ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
     when the towers are more; a candidate with both above 4096 is not
-    tried). On more than 2000 samples the number of towers is chosen on a
+    tried). The candidates are scored from the most towers down, and the
+    scan stops once fewer towers clearly underfit: when a candidate's best
+    score is more than 10 times the best so far, or when two candidates in a
+    row each score more than twice the next larger one (fewer towers only
+    underfit more; a flat stretch of scores never stops it, so ties still go
+    to the fewest towers). On more than 2000 samples the number of towers is chosen on a
     fixed random subset of 2000, and ``alpha`` then on all the samples, with
     the chosen towers. With an SGD solver the choice is made the same way by
     the exact solve on a fixed random subset of at most 2000 samples, and SGD
@@ -598,21 +605,26 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         alphas = ALPHAS if self.alpha == "auto" else np.array([float(self.alpha)])
         scale = _y_scale(Y)
         Y = Y / scale
-        errors, sizes, sums = np.full((len(rs), len(alphas)), np.nan), [], []
-        for i, r in enumerate(rs):
-            lay = _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params())
-            sizes.append(lay["n_towers_"])
-            spec, candidate_sums = _spectrum(lay, X, Y, sw)
-            sums.append(candidate_sums)
+        layouts = [
+            _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params()) for r in rs
+        ]
+        errors, sums = np.full((len(rs), len(alphas)), np.nan), [None] * len(rs)
+        # From the most towers down, until fewer towers clearly underfit.
+        scores = []
+        for i in reversed(range(len(rs))):
+            spec, sums[i] = _spectrum(layouts[i], X, Y, sw)
             if spec is not None:
                 errors[i] = _unscaled(gcv(spec, alphas), scale)
+                scores.append(np.min(errors[i], initial=np.inf, where=np.isfinite(errors[i])))
+            if _underfitting(scores):
+                break
         if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
             best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
         else:
             best = _simplest_best(errors)
         self.cv_results_ = {
             "n_towers_per_feature": np.array(rs),
-            "n_towers": np.array(sizes),
+            "n_towers": np.array([lay["n_towers_"] for lay in layouts]),
             "alpha": alphas.copy(),
             "gcv": errors,
         }
@@ -964,6 +976,28 @@ def _subset_rows(n_samples, size):
     rows = np.sort(np.random.default_rng(0).permutation(n_samples)[:size])
     rows.flags.writeable = False
     return rows
+
+
+# The scan of n_towers='auto' goes from the most towers down, and stops when
+# fewer towers clearly underfit (still fewer can only underfit more): when
+# the last candidate's best GCV is more than _FAR times the best so far, or
+# each of the last _RISES candidates' is more than _RISE times that of the
+# candidate before it (the next larger). A flat stretch of scores (towers the
+# data do not need, all shrunk alike) never stops it, so that ties still go
+# to the fewest towers.
+_FAR = 10.0
+_RISE = 2.0
+_RISES = 2
+
+
+def _underfitting(scores):
+    """Whether the scan can stop: ``scores``, the best GCV of each candidate so far, in order."""
+    if len(scores) < 2:
+        return False
+    if scores[-1] > _FAR * min(scores):
+        return True
+    last = np.asarray(scores[-_RISES - 1 :])
+    return len(last) > _RISES and bool(np.all(last[1:] > _RISE * last[:-1]))
 
 
 # GCV scores within this fraction of the largest of the best one are ties
