@@ -304,8 +304,9 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     scan stops once fewer towers clearly underfit: when a candidate's best
     score is more than 10 times the best so far, or when two candidates in a
     row each score more than twice the next larger one (fewer towers only
-    underfit more; a flat stretch of scores never stops it, so ties still go
-    to the fewest towers). On more than 2000 samples the number of towers is chosen on a
+    underfit more; a flat stretch of scores never stops it, nor a best score
+    tied with 0, so ties still go to the fewest towers). On more than 2000
+    samples the number of towers is chosen on a
     fixed random subset of 2000, and ``alpha`` then on all the samples, with
     the chosen towers. With an SGD solver the choice is made the same way by
     the exact solve on a fixed random subset of at most 2000 samples, and SGD
@@ -617,7 +618,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
             if spec is not None:
                 errors[i] = _unscaled(gcv(spec, alphas), scale)
                 scores.append(np.min(errors[i], initial=np.inf, where=np.isfinite(errors[i])))
-            if _underfitting(scores):
+            if _underfitting(scores, _tie(errors)):
                 break
         if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
             best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
@@ -1008,27 +1009,37 @@ def _subset_rows(n_samples, size):
 # fewer towers clearly underfit (still fewer can only underfit more): when
 # the last candidate's best GCV is more than _FAR times the best so far, or
 # each of the last _RISES candidates' is more than _RISE times that of the
-# candidate before it (the next larger). A flat stretch of scores (towers the
-# data do not need, all shrunk alike) never stops it, so that ties still go
-# to the fewest towers.
+# candidate before it (the next larger), by more than a tie (_TIE) each time.
+# A flat stretch of scores (towers the data do not need, all shrunk alike)
+# never stops it, nor a best score tied with 0 (fits that interpolate: fewer
+# towers may interpolate too), so that ties still go to the fewest towers.
 _FAR = 10.0
 _RISE = 2.0
 _RISES = 2
 
 
-def _underfitting(scores):
-    """Whether the scan can stop: ``scores``, the best GCV of each candidate so far, in order."""
-    if len(scores) < 2:
+def _underfitting(scores, tie):
+    """Whether the scan can stop: ``scores``, the best GCV of each candidate so far, in order.
+
+    ``tie``: scores closer than this are tied.
+    """
+    if len(scores) < 2 or min(scores) <= tie:  # a fit tied with 0: fewer towers may tie too
         return False
-    if scores[-1] > _FAR * min(scores):
+    if scores[-1] > _FAR * min(scores) + tie:
         return True
     last = np.asarray(scores[-_RISES - 1 :])
-    return len(last) > _RISES and bool(np.all(last[1:] > _RISE * last[:-1]))
+    return len(last) > _RISES and bool(np.all(last[1:] > _RISE * last[:-1] + tie))
 
 
 # GCV scores within this fraction of the largest of the best one are ties
 # (e.g. several fits that interpolate the data, all scored 0 up to rounding).
 _TIE = 1e-9
+
+
+def _tie(errors):
+    """How close two GCV scores of ``errors`` (NaN: not scored) are tied."""
+    finite = np.isfinite(errors)
+    return _TIE * np.max(np.abs(errors[finite]), initial=0.0)
 
 
 def _simplest_best(errors):
@@ -1040,7 +1051,7 @@ def _simplest_best(errors):
     if not finite.any():  # e.g. one sample: the simplest model, the mean
         return 0, errors.shape[1] - 1
     best = np.min(errors[finite])
-    near = finite & (errors <= best + _TIE * np.max(np.abs(errors[finite])))
+    near = finite & (errors <= best + _tie(errors))
     row = int(np.flatnonzero(near.any(axis=1))[0])
     return row, int(np.flatnonzero(near[row])[-1])
 

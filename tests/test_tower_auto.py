@@ -73,22 +73,35 @@ def test_n_towers_auto_takes_the_candidate_of_least_gcv():
 def test_the_scan_stops_where_fewer_towers_underfit(monkeypatch):
     """From the most towers down: the smallest counts of a smooth curve are not
     scored, and the choice is that of the whole scan. On noise alone the
-    scores stay flat, and every count is scored."""
+    scores stay flat, and every count is scored; so too when the fits
+    interpolate (scored 0 up to rounding, whatever their rises)."""
     from sknn_intuition import _tower
 
     X, y = _curve(3000, seed=15, noise=0.01)
-    est = TowerRegressor().fit(X, y)
-    scored = ~np.all(np.isnan(est.cv_results_["gcv"]), axis=1)
+    rng = np.random.default_rng(0)
+    # 5 features, 80 samples, weights 0 to 3: the largest counts interpolate.
+    Xi, yi, wi = rng.uniform(-3, 3, (80, 5)), rng.normal(size=80), rng.integers(0, 4, 80)
+    fits = [
+        TowerRegressor().fit(X, y),
+        TowerRegressor().fit(X, np.random.default_rng(16).normal(size=3000)),
+        TowerRegressor().fit(Xi, yi, sample_weight=wi),
+    ]
+    scored = ~np.all(np.isnan(fits[0].cv_results_["gcv"]), axis=1)
     assert not scored[0] and scored[-1]
     assert np.all(scored[np.argmax(scored):])  # a run down from the largest
-    noise = TowerRegressor().fit(X, np.random.default_rng(16).normal(size=3000))
-    assert not np.isnan(noise.cv_results_["gcv"]).any()
+    for est in fits[1:]:
+        assert not np.isnan(est.cv_results_["gcv"]).any()
     monkeypatch.setattr(_tower, "_FAR", np.inf)
     monkeypatch.setattr(_tower, "_RISE", np.inf)
-    whole = TowerRegressor().fit(X, y)
-    assert not np.isnan(whole.cv_results_["gcv"]).any()
-    assert (whole.n_towers_per_feature_, whole.alpha_) == (est.n_towers_per_feature_, est.alpha_)
-    assert_allclose(est.cv_results_["gcv"][scored], whole.cv_results_["gcv"][scored])
+    whole = [
+        TowerRegressor().fit(X, y),
+        TowerRegressor().fit(X, np.random.default_rng(16).normal(size=3000)),
+        TowerRegressor().fit(Xi, yi, sample_weight=wi),
+    ]
+    assert not np.isnan(whole[0].cv_results_["gcv"]).any()
+    for est, ref in zip(fits, whole):
+        assert (est.n_towers_per_feature_, est.alpha_) == (ref.n_towers_per_feature_, ref.alpha_)
+    assert_allclose(fits[0].cv_results_["gcv"][scored], whole[0].cv_results_["gcv"][scored])
 
 
 def test_auto_ignores_the_scale_of_the_weights():
