@@ -249,8 +249,11 @@ def penalty(alpha, spec):
 
 def gcv(spec, alphas):
     """GCV(λ) of each ``alpha`` (see above): the mean squared error it predicts."""
-    # Every alpha at once: one row per alpha, one column per eigenvalue
-    # (the same sums as alpha by alpha, in the same order).
+    # Every alpha at once: one row per alpha, one column per eigenvalue. The
+    # degrees of freedom are summed over every eigenvalue, zeros included, as
+    # alpha by alpha: near interpolation GCV divides by 1 - df / n, close to
+    # 0, and a sum in another order rounds otherwise: the smallest alphas'
+    # scores would move.
     s, z2 = spec["s"], spec["z2"]
     fitted = s > 0
     lam = penalty(np.asarray(alphas, dtype=np.float64), spec)[:, None]
