@@ -52,10 +52,11 @@ Workloads, all float64 unless said otherwise:
     TowerRegressor() with its defaults (the exact solve; the defaults of the
     two revisions may differ, as n_towers='auto' and alpha='auto' did), and
     TowerRegressor(n_towers=30, alpha=1e-6), the same exact solve on both
-    sides (the 30 towers and the penalty the 'auto' of older revisions took
-    on these data). These fits are short, so each timed call makes several
-    fits in a row (``fits_per_call``) and the seconds quoted are per fit.
-    Score: max |error| on 2001 points evenly spread over [-2.9, 2.9].
+    sides (the 30 towers n_towers='auto' took on these data in older
+    revisions, and their default penalty). These fits are short, so each
+    timed call makes several fits in a row (``fits_per_call``) and the
+    seconds quoted are per fit. Score: max |error| on 2001 points evenly
+    spread over [-2.9, 2.9].
 
 ``new_score`` beside ``old_score`` shows whether a refactor changed the results.
 Measure on a quiet machine (see the design notes on benchmarks); the ratios
