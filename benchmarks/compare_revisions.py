@@ -48,11 +48,15 @@ Workloads, all float64 unless said otherwise:
     the rounds of each fit's time over the peer's.
 (c) 1-D, the data of ``bench_tower.py``: y = sin(2x) + 0.3 cos(5x), x uniform on
     [-3, 3], 20 000 points; TowerRegressor(solver='sgd', random_state=0) (the
-    seed fixes the shuffling, so both sides run the same epochs) and
-    TowerRegressor() with its defaults (the exact solve). These fits are short,
-    so each timed call makes several fits in a row (``fits_per_call``) and the
-    seconds quoted are per fit. Score: max |error| on 2001 points evenly spread
-    over [-2.9, 2.9].
+    seed fixes the shuffling, so both sides run the same epochs),
+    TowerRegressor() with its defaults (the exact solve; the defaults of the
+    two revisions may differ, as n_towers='auto' and alpha='auto' did), and
+    TowerRegressor(n_towers=30, alpha=1e-6), the same exact solve on both
+    sides (the 30 towers n_towers='auto' took on these data in older
+    revisions, and their default penalty). These fits are short, so each
+    timed call makes several fits in a row (``fits_per_call``) and the
+    seconds quoted are per fit. Score: max |error| on 2001 points evenly
+    spread over [-2.9, 2.9].
 
 ``new_score`` beside ``old_score`` shows whether a refactor changed the results.
 Measure on a quiet machine (see the design notes on benchmarks); the ratios
@@ -314,13 +318,14 @@ def linear_rows(new, old, repeats):
 
 
 def tower_rows(new, old, repeats):
-    """(c) TowerRegressor, SGD and exact solve, on bench_tower's 1-D sine."""
+    """(c) TowerRegressor, SGD and exact solve (defaults, and given settings), on a 1-D sine."""
     from bench_tower import _data_1d, _max_error
 
     X, y, X_eval, y_eval = _data_1d()
     cases = (
         ("TowerRegressor(solver='sgd', random_state=0)", {"solver": "sgd", "random_state": 0}, 3),
         ("TowerRegressor()", {}, 20),
+        ("TowerRegressor(n_towers=30, alpha=1e-6)", {"n_towers": 30, "alpha": 1e-6}, 20),
     )
     rows = []
     for label, params, per_call in cases:

@@ -12,10 +12,12 @@ and its loss is quadratic, so it is fitted either exactly (least squares,
 """
 
 import dataclasses
+import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -127,7 +129,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         tower or cell; ``d`` the number of features the cells span, 1 without
         cells; with weights, ``n_samples = Σ w / min w`` over the positive
         weights), together with
-        ``alpha`` when that is 'auto' too. An int asks for that many; a
+        ``alpha`` when that is 'auto' too; the counts are scored from the
+        largest down, until fewer towers clearly underfit (see Notes). An int asks for that many; a
         ``UserWarning`` says when the towers in all (every feature's, and
         the cells) outnumber half the samples. With ``edges='quantile'`` a
         feature with few distinct values gets fewer.
@@ -232,7 +235,8 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         towers in all) of shape (n_candidates,), ``'alpha'`` of shape
         (n_alphas,), and ``'gcv'`` of shape (n_candidates, n_alphas), the
         mean squared error GCV predicts for each pair (NaN for a candidate
-        too large to score). Absent when nothing was chosen. After later
+        too large to score, or below where the scan stopped). Absent when
+        nothing was chosen. After later
         ``partial_fit`` calls of the exact solver, the row of the kept layout.
     n_1d_towers_ : int
         Number of one-dimensional towers.
@@ -296,7 +300,13 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
     per candidate layout gives it for every ``alpha`` (of the
     ``n_towers x n_towers`` system, or of the ``n_samples x n_samples`` one
     when the towers are more; a candidate with both above 4096 is not
-    tried). On more than 2000 samples the number of towers is chosen on a
+    tried). The candidates are scored from the most towers down, and the
+    scan stops once fewer towers clearly underfit: when a candidate's best
+    score is more than 10 times the best so far, or when two candidates in a
+    row each score more than twice the next larger one (fewer towers only
+    underfit more; a flat stretch of scores never stops it, nor a best score
+    tied with 0, so ties still go to the fewest towers). On more than 2000
+    samples the number of towers is chosen on a
     fixed random subset of 2000, and ``alpha`` then on all the samples, with
     the chosen towers. With an SGD solver the choice is made the same way by
     the exact solve on a fixed random subset of at most 2000 samples, and SGD
@@ -589,7 +599,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         limit = _SELECT_ROWS if self.solver != "lstsq" else _SELECT_ROWS_EXACT
         subset = X.shape[0] > limit
         if subset:
-            rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:limit])
+            rows = _subset_rows(X.shape[0], limit)
             X, Y, sw = X[rows], Y[rows], None if sw is None else sw[rows]
         n = X.shape[0] if sw is None else effective_samples(sw)
         d = X.shape[1] if _tower_layout.uses_cells(X.shape[1], self.cells) else 1
@@ -597,21 +607,26 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         alphas = ALPHAS if self.alpha == "auto" else np.array([float(self.alpha)])
         scale = _y_scale(Y)
         Y = Y / scale
-        errors, sizes, sums = np.full((len(rs), len(alphas)), np.nan), [], []
-        for i, r in enumerate(rs):
-            lay = _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params())
-            sizes.append(lay["n_towers_"])
-            spec, candidate_sums = _spectrum(lay, X, Y, sw)
-            sums.append(candidate_sums)
+        layouts = [
+            _tower_layout.layout(X, sw, n_towers=r, auto=True, **self._layout_params()) for r in rs
+        ]
+        errors, sums = np.full((len(rs), len(alphas)), np.nan), [None] * len(rs)
+        # From the most towers down, until fewer towers clearly underfit.
+        scores = []
+        for i in reversed(range(len(rs))):
+            spec, sums[i] = _spectrum(layouts[i], X, Y, sw)
             if spec is not None:
                 errors[i] = _unscaled(gcv(spec, alphas), scale)
+                scores.append(np.min(errors[i], initial=np.inf, where=np.isfinite(errors[i])))
+            if _underfitting(scores, _tie(errors)):
+                break
         if np.all(np.isnan(errors)):  # no candidate small enough: the fewest towers
             best = (0, int(np.argmin(np.abs(np.log10(alphas) + 6))))
         else:
             best = _simplest_best(errors)
         self.cv_results_ = {
             "n_towers_per_feature": np.array(rs),
-            "n_towers": np.array(sizes),
+            "n_towers": np.array([lay["n_towers_"] for lay in layouts]),
             "alpha": alphas.copy(),
             "gcv": errors,
         }
@@ -906,8 +921,33 @@ def _towers(layers, X):
         "squared_error",
         frozen=len(layers.coefs),
     )
-    Z = _network.forward(frozen, X)[-1]
+    Z = _network.forward(frozen, X, _Outputs(layers, X.dtype))[-1]
     return _network.activate(layers.activations[-1], Z)
+
+
+class _Outputs(_layout.Workspace):
+    """The frozen layers' outputs for one call of :func:`_towers`: C-ordered, new each time.
+
+    Given an array to write into, :func:`._network.forward` takes a dense
+    layer's product with an output (:func:`._layout.product`); with one
+    feature the walls' product is an outer product, which numpy's ``matmul``
+    (the product without one) runs several times slower. A sparse layer's
+    product makes its own array (None here: no second copy). New arrays for
+    each call, all in C order (the towers' too, unlike a training batch's
+    output layer): the exact solve keeps them.
+    """
+
+    def __init__(self, layers, dtype):
+        dtype = np.result_type(dtype, *(W.dtype for W in layers.coefs))
+        super().__init__(layers.units, dtype)
+        self.dense = [not sparse.issparse(W) for W in layers.coefs]
+
+    def arrays(self, n):
+        outputs = [
+            np.empty((n, u), dtype=self.dtype) if dense else None
+            for u, dense in zip(self.units[1:], self.dense)
+        ]
+        return outputs, None
 
 
 def _layers(attrs, columns, n_features):
@@ -954,9 +994,52 @@ def _spectrum(attrs, X, Y, sw):
     return None, None
 
 
+@functools.lru_cache(maxsize=8)
+def _subset_rows(n_samples, size):
+    """The fixed random subset of ``size`` of ``n_samples`` rows the selection runs on (sorted).
+
+    The same rows for the same numbers, made once (read-only).
+    """
+    rows = np.sort(np.random.default_rng(0).permutation(n_samples)[:size])
+    rows.flags.writeable = False
+    return rows
+
+
+# The scan of n_towers='auto' goes from the most towers down, and stops when
+# fewer towers clearly underfit (still fewer can only underfit more): when
+# the last candidate's best GCV is more than _FAR times the best so far, or
+# each of the last _RISES candidates' is more than _RISE times that of the
+# candidate before it (the next larger), by more than a tie (_TIE) each time.
+# A flat stretch of scores (towers the data do not need, all shrunk alike)
+# never stops it, nor a best score tied with 0 (fits that interpolate: fewer
+# towers may interpolate too), so that ties still go to the fewest towers.
+_FAR = 10.0
+_RISE = 2.0
+_RISES = 2
+
+
+def _underfitting(scores, tie):
+    """Whether the scan can stop: ``scores``, the best GCV of each candidate so far, in order.
+
+    ``tie``: scores closer than this are tied.
+    """
+    if len(scores) < 2 or min(scores) <= tie:  # a fit tied with 0: fewer towers may tie too
+        return False
+    if scores[-1] > _FAR * min(scores) + tie:
+        return True
+    last = np.asarray(scores[-_RISES - 1 :])
+    return len(last) > _RISES and bool(np.all(last[1:] > _RISE * last[:-1] + tie))
+
+
 # GCV scores within this fraction of the largest of the best one are ties
 # (e.g. several fits that interpolate the data, all scored 0 up to rounding).
 _TIE = 1e-9
+
+
+def _tie(errors):
+    """How close two GCV scores of ``errors`` (NaN: not scored) are tied."""
+    finite = np.isfinite(errors)
+    return _TIE * np.max(np.abs(errors[finite]), initial=0.0)
 
 
 def _simplest_best(errors):
@@ -968,7 +1051,7 @@ def _simplest_best(errors):
     if not finite.any():  # e.g. one sample: the simplest model, the mean
         return 0, errors.shape[1] - 1
     best = np.min(errors[finite])
-    near = finite & (errors <= best + _TIE * np.max(np.abs(errors[finite])))
+    near = finite & (errors <= best + _tie(errors))
     row = int(np.flatnonzero(near.any(axis=1))[0])
     return row, int(np.flatnonzero(near[row])[-1])
 

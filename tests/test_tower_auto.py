@@ -70,6 +70,40 @@ def test_n_towers_auto_takes_the_candidate_of_least_gcv():
     assert_allclose(same.predict(X), est.predict(X), rtol=1e-10, atol=1e-12)
 
 
+def test_the_scan_stops_where_fewer_towers_underfit(monkeypatch):
+    """From the most towers down: the smallest counts of a smooth curve are not
+    scored, and the choice is that of the whole scan. On noise alone the
+    scores stay flat, and every count is scored; so too when the fits
+    interpolate (scored 0 up to rounding, whatever their rises)."""
+    from sknn_intuition import _tower
+
+    X, y = _curve(3000, seed=15, noise=0.01)
+    rng = np.random.default_rng(0)
+    # 5 features, 80 samples, weights 0 to 3: the largest counts interpolate.
+    Xi, yi, wi = rng.uniform(-3, 3, (80, 5)), rng.normal(size=80), rng.integers(0, 4, 80)
+    fits = [
+        TowerRegressor().fit(X, y),
+        TowerRegressor().fit(X, np.random.default_rng(16).normal(size=3000)),
+        TowerRegressor().fit(Xi, yi, sample_weight=wi),
+    ]
+    scored = ~np.all(np.isnan(fits[0].cv_results_["gcv"]), axis=1)
+    assert not scored[0] and scored[-1]
+    assert np.all(scored[np.argmax(scored):])  # a run down from the largest
+    for est in fits[1:]:
+        assert not np.isnan(est.cv_results_["gcv"]).any()
+    monkeypatch.setattr(_tower, "_FAR", np.inf)
+    monkeypatch.setattr(_tower, "_RISE", np.inf)
+    whole = [
+        TowerRegressor().fit(X, y),
+        TowerRegressor().fit(X, np.random.default_rng(16).normal(size=3000)),
+        TowerRegressor().fit(Xi, yi, sample_weight=wi),
+    ]
+    assert not np.isnan(whole[0].cv_results_["gcv"]).any()
+    for est, ref in zip(fits, whole):
+        assert (est.n_towers_per_feature_, est.alpha_) == (ref.n_towers_per_feature_, ref.alpha_)
+    assert_allclose(fits[0].cv_results_["gcv"][scored], whole[0].cv_results_["gcv"][scored])
+
+
 def test_auto_ignores_the_scale_of_the_weights():
     """Weights normalised to sum 1 are the same weights: 'auto' chose one tower."""
     X, y = _curve(300, seed=4)
