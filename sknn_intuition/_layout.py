@@ -137,7 +137,11 @@ def product(A, B, out=None):
     output; a Fortran-ordered one is the C-ordered ``Bᵀ Aᵀ``.
     """
     if out is None:
-        return np.asarray(A @ B)
+        if sparse.issparse(A) or sparse.issparse(B):
+            return np.asarray(A @ B)
+        # np.dot, not matmul: the same product, and several times faster on
+        # an outer product (one feature times a row of weights).
+        return np.dot(A, B)
     if sparse.issparse(A) or sparse.issparse(B):
         out[...] = A @ B
     elif out.flags.c_contiguous:

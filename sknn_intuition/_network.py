@@ -45,8 +45,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES
 from . import _layout
+from ._activations import ACTIVATIONS, DERIVATIVES
 from ._layout import product
 from ._losses import loss_and_error, mean_loss
 

@@ -17,7 +17,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -921,33 +920,8 @@ def _towers(layers, X):
         "squared_error",
         frozen=len(layers.coefs),
     )
-    Z = _network.forward(frozen, X, _Outputs(layers, X.dtype))[-1]
+    Z = _network.forward(frozen, X)[-1]
     return _network.activate(layers.activations[-1], Z)
-
-
-class _Outputs(_layout.Workspace):
-    """The frozen layers' outputs for one call of :func:`_towers`: C-ordered, new each time.
-
-    Given an array to write into, :func:`._network.forward` takes a dense
-    layer's product with an output (:func:`._layout.product`); with one
-    feature the walls' product is an outer product, which numpy's ``matmul``
-    (the product without one) runs several times slower. A sparse layer's
-    product makes its own array (None here: no second copy). New arrays for
-    each call, all in C order (the towers' too, unlike a training batch's
-    output layer): the exact solve keeps them.
-    """
-
-    def __init__(self, layers, dtype):
-        dtype = np.result_type(dtype, *(W.dtype for W in layers.coefs))
-        super().__init__(layers.units, dtype)
-        self.dense = [not sparse.issparse(W) for W in layers.coefs]
-
-    def arrays(self, n):
-        outputs = [
-            np.empty((n, u), dtype=self.dtype) if dense else None
-            for u, dense in zip(self.units[1:], self.dense)
-        ]
-        return outputs, None
 
 
 def _layers(attrs, columns, n_features):
