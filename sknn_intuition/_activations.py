@@ -78,8 +78,7 @@ def relu(Z, out=None):
 
 def relu_derivative(A, delta):
     """g'(z) = 1 if z > 0 else 0, i.e. 1 where A > 0."""
-    # The 0/1 slope in delta's dtype (layout only: numpy's one-dtype loop).
-    return np.multiply(delta, (A > 0).astype(delta.dtype), out=delta)
+    return np.multiply(delta, A > 0, out=delta)
 
 
 def exp(Z, out=None):

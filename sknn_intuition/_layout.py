@@ -179,16 +179,6 @@ def zeros(shape, dtype):
     return _constant(0, shape, dtype)
 
 
-def ones(n, dtype):
-    """A read-only vector of ``n`` ones, made once per length and dtype and reused.
-
-    A sum over the samples of a batch, ``Σ_i D_i``, is the product ``1ᵀ D``:
-    one BLAS pass over ``D``, several times faster than numpy's sum down the
-    columns of a C-ordered array.
-    """
-    return _constant(1, n, dtype)
-
-
 # --------------------------------------------------------------- gathering rows
 
 

@@ -45,7 +45,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _layout
 from ._activations import ACTIVATIONS, DERIVATIVES
 from ._layout import product
 from ._losses import loss_and_error, mean_loss
@@ -192,8 +191,7 @@ def backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace=None):
         A_prev = X if layer == 0 else outputs[layer - 1]
         product(A_prev.T, D, coef_grads[layer])  # dW_l = A_{l-1}ᵀ D_l
         if intercept_grads[layer] is not None:
-            # db_l = Σ_i D_l, as the product 1ᵀ D_l (one BLAS pass over D_l)
-            product(_layout.ones(D.shape[0], D.dtype), D, intercept_grads[layer])
+            D.sum(axis=0, out=intercept_grads[layer])  # db_l = Σ_i D_l
         if layer > stack.frozen:
             # D_{l-1} = (D_l W_lᵀ) * g'(Z_{l-1})
             D = product(D, stack.coefs[layer].T, None if errors is None else errors[layer - 1])
