@@ -278,6 +278,53 @@ def test_classes_given_cover_blocks_that_lack_some(client):
     assert model.predict_proba(X).shape == (len(y), 3)
 
 
+# ------------------------------------------------- blocks shared out evenly
+def test_blocks_are_shared_out_evenly_moving_as_few_as_possible():
+    from sknn_intuition.dask import _assign
+
+    def rows_of(groups, rows):
+        out = {}
+        for worker, idx in groups:
+            out[worker] = out.get(worker, 0) + sum(rows[i] for i in idx)
+        return out
+
+    rows = [100] * 8
+    # 5 blocks on a, 3 on b: one moves to b, the others stay where they are.
+    holders = [("a",)] * 5 + [("b",)] * 3
+    groups = _assign(rows, holders, {"a": 1, "b": 1})
+    assert rows_of(groups, rows) == {"a": 400, "b": 400}
+    assert sum(i < 5 for i in dict(groups)["b"]) == 1
+    # Already even: nothing moves. Shares follow the threads, one group per thread.
+    groups = _assign(rows, [("a",), ("b",)] * 4, {"a": 1, "b": 1})
+    assert sorted(dict(groups)["a"]) == [0, 2, 4, 6]
+    groups = _assign([100] * 9, [("a",)] * 9, {"a": 2, "b": 1})
+    assert rows_of(groups, [100] * 9) == {"a": 600, "b": 300}
+    assert sorted(len(idx) for _, idx in groups) == [3, 3, 3]
+    # Blocks held nowhere (being recomputed) go where there is room; no workers: one group.
+    assert rows_of(_assign([100, 50, 50], [(), ("a",), ("a",)], {"a": 1, "b": 1}),
+                   [100, 50, 50]) == {"a": 100, "b": 100}
+    assert _assign([100, 100], [(), ()], {}) == [(None, [0, 1])]
+
+
+def test_blocks_persisted_on_one_worker_are_trained_on_both(client):
+    X, y = make_data("classes", n=4000)
+    workers = sorted(client.scheduler_info()["workers"])
+    Xd, yd, _ = dask_arrays(X, y, rows=500)
+    Xd, yd = client.persist([Xd, yd], workers=workers[:1])
+    distributed.wait([Xd, yd])
+    assert {w for ws in client.who_has(client.futures_of(Xd)).values() for w in ws} == {
+        workers[0]
+    }
+    est = FeedForwardClassifier((6,), solver="lbfgs", random_state=0, max_iter=20)
+    tasks = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    model = DataParallel(clone(est)).fit(Xd, yd)
+    done = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    own = clone(est).fit(X, y)
+    assert model.estimator_.loss_ == pytest.approx(own.loss_, rel=5e-3)
+    # Both workers computed every evaluation (one task each), not only the holder.
+    assert all(done[w] - tasks[w] > model.n_iter_ for w in workers)
+
+
 # ---------------------------------------------------- a worker lost mid-fit
 @pytest.mark.parametrize("strategy", ["lbfgs", "local_sgd"])
 def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy):
