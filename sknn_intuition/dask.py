@@ -103,11 +103,20 @@ def _broadcast(value):
     return dask.delayed(value, traverse=False)
 
 
-def _n_workers():
-    client = _client()
+def _workers(client):
+    """The workers the scheduler knows now (address: identity), or {} without a client.
+
+    Asked of the scheduler directly: ``client.scheduler_info()`` returns a
+    cache that the client's periodic refresh may have just emptied of workers.
+    """
     if client is None:
-        return 1
-    return max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        return {}
+    with _on_cluster():
+        return client.sync(client.scheduler.identity, n_workers=-1)["workers"]
+
+
+def _n_workers():
+    return max(1, len(_workers(_client())))
 
 
 def _tree_sum(parts, add):
@@ -192,12 +201,8 @@ class _Blocks:
 
 
 def _cluster_memory():
-    client = _client()
-    if client is None:
-        return np.inf
-    workers = client.scheduler_info(n_workers=-1)["workers"].values()
-    limits = [w.get("memory_limit") or 0 for w in workers]
-    return float(sum(limits)) if all(limits) else np.inf
+    limits = [w.get("memory_limit") or 0 for w in _workers(_client()).values()]
+    return float(sum(limits)) if limits and all(limits) else np.inf
 
 
 # ------------------------------------------------------ the blocks placed
@@ -268,8 +273,7 @@ class _Placed:
             wait(self.parts)
 
     def _threads(self):
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
-        return {w: info["nthreads"] for w, info in workers.items()}
+        return {w: info["nthreads"] for w, info in _workers(self.client).items()}
 
     def shares(self, rounds=1):
         """The blocks in shares, for each of ``rounds`` rounds: ``[(worker, [part, ...])]``.

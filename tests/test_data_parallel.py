@@ -308,7 +308,7 @@ def test_blocks_are_shared_out_evenly_moving_as_few_as_possible():
 
 def test_blocks_persisted_on_one_worker_are_trained_on_both(client):
     X, y = make_data("classes", n=4000)
-    workers = sorted(client.scheduler_info()["workers"])
+    workers = sorted(client.nthreads())
     Xd, yd, _ = dask_arrays(X, y, rows=500)
     Xd, yd = client.persist([Xd, yd], workers=workers[:1])
     distributed.wait([Xd, yd])
@@ -344,7 +344,7 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
         def kill():
             fitting.wait()
             time.sleep(0.3)
-            victim = sorted(client.scheduler_info()["workers"])[0]
+            victim = sorted(client.nthreads())[0]
             try:
                 client.run(os._exit, 1, workers=[victim])
             except Exception:  # the worker died before it could answer
@@ -365,7 +365,7 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
             assert model.estimator_.n_iter_ == reference.estimator_.n_iter_
             assert abs(model.score(X_te, y_te) - reference.score(X_te, y_te)) <= 0.01
         killer.join()
-        assert killed and killed[0] not in client.scheduler_info()["workers"]
+        assert killed and killed[0] not in client.nthreads()
     finally:
         client.close()
         cluster.close()
@@ -387,14 +387,14 @@ def test_data_three_times_a_workers_memory_train_without_a_worker_killed(strateg
         )
         y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
         assert X.nbytes >= 3 * 600e6
-        workers = set(client.scheduler_info()["workers"])
+        workers = set(client.nthreads())
         est = SigmoidNeuronClassifier(loss="log_loss", solver="lbfgs", max_iter=3)
         if strategy == "local_sgd":
             est = FeedForwardClassifier((8,), learning_rate_init=0.01, max_iter=1, tol=None,
                                         batch_size=1000, random_state=0)
         model = DataParallel(est, strategy=strategy).fit(X, y)
         # No worker was lost (a killed worker comes back under a new address).
-        assert set(client.scheduler_info()["workers"]) == workers
+        assert set(client.nthreads()) == workers
         X_test = np.random.default_rng(1).standard_normal((2000, features)).astype(np.float32)
         y_test = (X_test[:, 0] - X_test[:, 1] > 0).astype(int)
         assert model.score(X_test, y_test) > 0.95
