@@ -335,7 +335,7 @@ def _take(a, rows):
 
 
 def _block_stats(X, y, sw, classifier):
-    """Rows, weight and (classifiers) the labels with their counts and weights."""
+    """Rows, weight, the first target and (classifiers) the labels' counts and weights."""
     w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
     if np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ValueError("sample_weight must be finite and non-negative.")
@@ -347,7 +347,7 @@ def _block_stats(X, y, sw, classifier):
         values, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
         weights = np.bincount(inverse.ravel(), weights=w, minlength=len(values))
         labels = {v: (int(c), float(s)) for v, c, s in zip(values.tolist(), counts, weights)}
-    return {"n": len(y), "weight": float(w.sum()), "labels": labels}
+    return {"n": len(y), "weight": float(w.sum()), "labels": labels, "first": np.asarray(y)[:1]}
 
 
 def _encoded(est, X, y, sw, block):
@@ -591,7 +591,6 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             est.set_params(solver="lbfgs")
             self._user_params["solver"] = self.estimator.solver
         dtype = blocks.X.dtype if blocks.X.dtype in (np.float32, np.float64) else np.float64
-        X0, y0, sw0 = blocks.head(2)
         if classifier:
             counts, weights = {}, {}
             for s in stats:
@@ -622,7 +621,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             ws = np.array([weights.get(c, 0.0) for c in classes.tolist()])
             sample = (Xs, classes, ws)
         else:
-            sample = (np.zeros((1, blocks.n_features), dtype=dtype), np.asarray(y0)[:1], None)
+            first = next((s["first"] for s in stats if len(s["first"])), stats[0]["first"])
+            sample = (np.zeros((1, blocks.n_features), dtype=dtype), first, None)
         Xs = sample[0]
         if blocks.columns is not None:
             import pandas as pd
