@@ -268,7 +268,7 @@ class _Placed:
                 for i in idx:
                     self.parts[i] = client.submit(
                         prepare, *args, *blocks.futures[i], i,
-                        workers=worker, allow_other_workers=True, pure=False,
+                        workers=worker, allow_other_workers=worker is not None, pure=False,
                     )
             wait(self.parts)
 
@@ -301,7 +301,8 @@ class _Placed:
         with _on_cluster():
             tasks = [
                 self.client.submit(
-                    fn, *args, parts, workers=worker, allow_other_workers=True, pure=False
+                    fn, *args, parts, workers=worker, allow_other_workers=worker is not None,
+                    pure=False,
                 )
                 for worker, parts in shares
                 if parts
