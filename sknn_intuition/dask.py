@@ -6,11 +6,11 @@ a few sums travel. Two strategies:
 
 ``'lbfgs'``
     The driver keeps the parameters and runs scipy's L-BFGS-B. Each
-    evaluation of the objective sends the parameters to the workers once,
-    each block gives the sums of its sample-weighted loss and gradient
+    evaluation of the objective sends the parameters to the workers, each
+    block gives the sums of its sample-weighted loss and gradient
     (:func:`sknn_intuition.kernel.loss_gradient_sums`), and the sums are
-    added up in a tree. The objective is the estimator's own
-    ``solver='lbfgs'`` objective on all the data, from the same start.
+    added up. The objective is the estimator's own ``solver='lbfgs'``
+    objective on all the data, from the same start.
 
 ``'local_sgd'``
     Each epoch, the model (with its optimizer's state) goes to the workers;
@@ -18,6 +18,12 @@ a few sums travel. Two strategies:
     trainer) over its blocks, and the models and optimizer states are
     averaged. Epochs, ``tol``/``n_iter_no_change``, the learning-rate
     schedule, ``early_stopping`` and ``loss_curve_`` work as in ``fit``.
+
+Blocks kept in the cluster's memory are made ready once per fit (for
+'lbfgs', encoded as the trainer sees them), shared out evenly among the
+workers' threads: a block stays where it is unless its worker holds more
+than its share of the rows. Each evaluation or round is then one task per
+thread, over its blocks, and one result back from each.
 
 Needs ``pip install "sknn-intuition[dask]"`` (dask[array] and distributed).
 """
@@ -91,49 +97,26 @@ def _compute(*objs):
         return tuple(client.gather(client.compute(list(objs))))
 
 
-def _over_blocks(fn, args, parts, add):
-    """``fn`` on each of a worker's blocks, the results added up there."""
-    return functools.reduce(add, (fn(*args, X, y, sw, i) for X, y, sw, i in parts))
-
-
-def _map_reduce(blocks, fn, args, add):
-    """``fn(*args, X, y, sw, block)`` on every block, added up.
-
-    Blocks kept in the workers' memory: one task per worker over the blocks
-    it holds, its sum sent back (a tree of two levels: blocks on each worker,
-    then the workers' sums). Otherwise one task per block, where dask makes
-    it, and a binary tree of additions.
-    """
-    client = _client()
-    if blocks.futures is None or client is None:
-        shared = [_broadcast(a) for a in args]
-        parts = [
-            dask.delayed(fn)(*shared, xb, yb, swb, i)
-            for i, (xb, yb, swb) in enumerate(blocks.parts)
-        ]
-        return _compute(_tree_sum(parts, add))[0]
-    with _on_cluster():
-        tasks = [
-            client.submit(
-                _over_blocks, fn, args, [(*blocks.futures[i], i) for i in idx], add,
-                workers=worker, allow_other_workers=True, pure=False,
-            )
-            for worker, idx in blocks.by_worker()
-        ]
-        return functools.reduce(add, client.gather(tasks))
-
-
 def _broadcast(value):
     """``value`` as one task of the graph: sent once, fetched by the workers that
     need it, and made again by dask if a worker holding it is lost."""
     return dask.delayed(value, traverse=False)
 
 
-def _n_workers():
-    client = _client()
+def _workers(client):
+    """The workers the scheduler knows now (address: identity), or {} without a client.
+
+    Asked of the scheduler directly: ``client.scheduler_info()`` returns a
+    cache that the client's periodic refresh may have just emptied of workers.
+    """
     if client is None:
-        return 1
-    return max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        return {}
+    with _on_cluster():
+        return client.sync(client.scheduler.identity, n_workers=-1)["workers"]
+
+
+def _n_workers():
+    return max(1, len(_workers(_client())))
 
 
 def _tree_sum(parts, add):
@@ -216,34 +199,128 @@ class _Blocks:
         sw = None if self.sw is None else self.sw[:stop].compute()
         return X, self.y[:stop].compute(), sw
 
-    def by_worker(self):
-        """``(workers, block indices)`` groups: each worker's blocks, or shares.
-
-        Blocks in the workers' memory are grouped by the worker holding them
-        (``workers`` names it); others are dealt out to as many groups as
-        there are workers, for dask to place (``workers`` None).
-        """
-        order = list(range(len(self.parts)))
-        client = _client()
-        if self.futures is not None and client is not None:
-            with _on_cluster():
-                where = client.who_has([f[0] for f in self.futures])
-            groups = {}
-            for i, f in zip(order, self.futures):
-                holders = sorted(where.get(f[0].key, ()))
-                groups.setdefault(holders[0] if holders else None, []).append(i)
-            return [([w] if w else None, idx) for w, idx in sorted(groups.items(), key=str)]
-        n = min(_n_workers(), len(order))
-        return [(None, order[j::n]) for j in range(n)]
-
 
 def _cluster_memory():
-    client = _client()
-    if client is None:
-        return np.inf
-    workers = client.scheduler_info(n_workers=-1)["workers"].values()
-    limits = [w.get("memory_limit") or 0 for w in workers]
-    return float(sum(limits)) if all(limits) else np.inf
+    limits = [w.get("memory_limit") or 0 for w in _workers(_client()).values()]
+    return float(sum(limits)) if limits and all(limits) else np.inf
+
+
+# ------------------------------------------------------ the blocks placed
+def _assign(rows, holders, threads):
+    """Blocks shared out among the workers' threads: ``[(worker, [block, ...]), ...]``.
+
+    Each worker gets a share of the rows in proportion to its threads. A block
+    stays on a worker holding it as long as that keeps the worker within its
+    share; the others go, largest first, to the workers furthest below theirs.
+    A worker's blocks are then dealt out to its threads, one group each.
+    """
+    if not threads:
+        return [(None, list(range(len(rows))))]
+    total, n_threads = max(sum(rows), 1), sum(threads.values())
+    share = {w: total * t / n_threads for w, t in threads.items()}
+    load = dict.fromkeys(threads, 0)
+    where, rest = {}, []
+    for i, r in enumerate(rows):
+        mine = [w for w in holders[i] if w in load and load[w] + r / 2 <= share[w]]
+        if mine:
+            where[i] = min(mine, key=lambda w: load[w] / share[w])
+            load[where[i]] += r
+        else:
+            rest.append(i)
+    for i in sorted(rest, key=lambda i: -rows[i]):
+        where[i] = min(load, key=lambda w: (load[w] + rows[i]) / share[w])
+        load[where[i]] += rows[i]
+    groups = []
+    for w, t in threads.items():
+        mine = [i for i in range(len(rows)) if where[i] == w]
+        groups += [(w, mine[k::t]) for k in range(t) if mine[k::t]]
+    return groups
+
+
+class _Placed:
+    """The blocks made ready for the fit: ``prepare(*args, X, y, sw, block)`` on each.
+
+    Blocks in the workers' memory are prepared once, where they are to stay
+    for the fit: shared out evenly among the workers' threads (a block moves
+    only to even out the shares, see :func:`_assign`). Each pass then sends
+    one task per share, which loops over its prepared blocks, and gets back
+    one result per share. Other data are prepared at each pass, one task per
+    block where dask makes it (data larger than memory stream through).
+    """
+
+    def __init__(self, blocks, prepare, *args):
+        self.rows = blocks.rows
+        self.client = _client() if blocks.futures is not None else None
+        if self.client is None:
+            shared = [_broadcast(a) for a in args]
+            self.parts = [
+                dask.delayed(prepare)(*shared, *part, i) for i, part in enumerate(blocks.parts)
+            ]
+            return
+        from distributed import wait
+
+        client = self.client
+        with _on_cluster():
+            where = client.who_has([f[0] for f in blocks.futures])
+            holders = [where.get(f[0].key, ()) for f in blocks.futures]
+            self.parts = [None] * len(blocks.futures)
+            for worker, idx in _assign(self.rows, holders, self._threads()):
+                for i in idx:
+                    self.parts[i] = client.submit(
+                        prepare, *args, *blocks.futures[i], i,
+                        workers=worker, allow_other_workers=worker is not None, pure=False,
+                    )
+            wait(self.parts)
+
+    def _threads(self):
+        return {w: info["nthreads"] for w, info in _workers(self.client).items()}
+
+    def shares(self, rounds=1):
+        """The blocks in shares, for each of ``rounds`` rounds: ``[(worker, [part, ...])]``.
+
+        A round covers an equal part of every share. Blocks in the workers'
+        memory: a share per thread, of the blocks it holds; otherwise the
+        blocks dealt out to as many shares as there are workers.
+        """
+        if self.client is None:
+            n = max(1, min(_n_workers(), len(self.parts)))
+            groups = [(None, list(range(len(self.parts)))[j::n]) for j in range(n)]
+        else:
+            with _on_cluster():
+                where = self.client.who_has(self.parts)
+                holders = [where.get(p.key, ()) for p in self.parts]
+                groups = _assign(self.rows, holders, self._threads())
+        return [
+            [(w, [self.parts[i] for i in c[r * len(c) // rounds : (r + 1) * len(c) // rounds]])
+             for w, c in groups]
+            for r in range(rounds)
+        ]
+
+    def run(self, fn, args, shares):
+        """``fn(*args, parts)`` on each share, one task each where its blocks are."""
+        with _on_cluster():
+            tasks = [
+                self.client.submit(
+                    fn, *args, parts, workers=worker, allow_other_workers=worker is not None,
+                    pure=False,
+                )
+                for worker, parts in shares
+                if parts
+            ]
+            return self.client.gather(tasks)
+
+    def map_reduce(self, fn, args, add):
+        """``fn(*args, parts)`` on all the blocks, the results added up.
+
+        In the workers' memory: one task per share, each adding up its blocks'
+        results, and their sums added here. Otherwise one task per block and
+        a binary tree of additions.
+        """
+        if self.client is None:
+            shared = [_broadcast(a) for a in args]
+            parts = [dask.delayed(fn)(*shared, [p]) for p in self.parts]
+            return _compute(_tree_sum(parts, add))[0]
+        return functools.reduce(add, self.run(fn, args, self.shares()[0]))
 
 
 # ------------------------------------------------------- work on the blocks
@@ -259,7 +336,7 @@ def _take(a, rows):
 
 
 def _block_stats(X, y, sw, classifier):
-    """Rows, weight and (classifiers) the labels with their counts and weights."""
+    """Rows, weight, the first target and (classifiers) the labels' counts and weights."""
     w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
     if np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ValueError("sample_weight must be finite and non-negative.")
@@ -271,65 +348,69 @@ def _block_stats(X, y, sw, classifier):
         values, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
         weights = np.bincount(inverse.ravel(), weights=w, minlength=len(values))
         labels = {v: (int(c), float(s)) for v, c, s in zip(values.tolist(), counts, weights)}
-    return {"n": len(y), "weight": float(w.sum()), "labels": labels}
+    return {"n": len(y), "weight": float(w.sum()), "labels": labels, "first": np.asarray(y)[:1]}
 
 
-def _sums(est, x, holdout, X, y, sw, block):
-    """Loss and gradient sums of a block's training rows at ``x``."""
-    X, Y, sw = kernel.encode(est, X, y, sw)
-    if holdout is not None:
-        keep = ~_validation_mask(X.shape[0], block, *holdout)
-        X, Y, sw = X[keep], Y[keep], _take(sw, keep)
-    return kernel.loss_gradient_sums(est, X, Y, sw, x=x)
+def _encoded(est, X, y, sw, block):
+    """A block as the trainer sees it (:func:`sknn_intuition.kernel.encode`)."""
+    return kernel.encode(est, X, y, sw)
 
 
-def _validation_sums(est, holdout, X, y, sw, block):
+def _with_holdout(holdout, X, y, sw, block):
+    """A block, with the mask of its rows held out for early stopping (None without)."""
+    return X, y, sw, None if holdout is None else _validation_mask(X.shape[0], block, *holdout)
+
+
+def _sums(est, x, parts):
+    """Loss and gradient sums at ``x`` over encoded blocks."""
+    return functools.reduce(
+        _add, (kernel.loss_gradient_sums(est, X, Y, sw, x=x) for X, Y, sw in parts)
+    )
+
+
+def _predict(est, X):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return est.predict(X)
+
+
+def _held_out_sums(est, X, y, sw, rows):
     """On a block's held-out rows: loss sums and the pieces of the score."""
-    rows = _validation_mask(X.shape[0], block, *holdout)
     Xe, Ye, swe = kernel.encode(est, X, y, sw)
     Xe, Ye, swe, y = Xe[rows], Ye[rows], _take(swe, rows), np.asarray(y)[rows]
     loss, _, weight = kernel.loss_gradient_sums(est, Xe, Ye, swe)
     w = np.ones(len(y)) if swe is None else np.asarray(swe, dtype=np.float64)
-    if len(y) == 0:
-        return np.array([loss, weight, 0.0, 0.0, 0.0, 0.0])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        pred = est.predict(Xe)
     if is_classifier(est):
-        return np.array([loss, weight, float(w @ (pred == y)), float(w.sum()), 0.0, 0.0])
+        correct = float(w @ (_predict(est, Xe) == y)) if len(y) else 0.0
+        return np.array([loss, weight, correct, float(w.sum())])
     y = y.reshape(len(y), -1).astype(np.float64)
-    pred = np.asarray(pred, dtype=np.float64).reshape(y.shape)
+    pred = np.asarray(_predict(est, Xe), dtype=np.float64).reshape(y.shape) if len(y) else y
     # R² of each output from sums: residual, Σ w y, Σ w y², Σ w.
-    return np.concatenate(
-        [[loss, weight], [w.sum()], w @ (y - pred) ** 2, w @ y, w @ y**2]
-    )
+    return np.concatenate([[loss, weight], [w.sum()], w @ (y - pred) ** 2, w @ y, w @ y**2])
 
 
-def _start(model):
-    return model, 0.0, 0
+def _validation_sums(est, parts):
+    """Held-out loss sums and pieces of the score, added up over blocks."""
+    return functools.reduce(np.add, (_held_out_sums(est, *part) for part in parts))
 
 
-def _local_step(carry, X, y, sw, block, holdout, fit_kwargs):
-    """One block's epoch of the estimator's own SGD/Adam on a copy of the model."""
+def _local_steps(carry, fit_kwargs, parts):
+    """The estimator's own SGD/Adam over blocks' training rows, on a copy of the model.
+
+    ``carry`` is ``(model, loss sum, rows)``; returns it carried over the blocks.
+    """
     est, loss_sum, n = carry
     est = copy.deepcopy(est)
-    if holdout is not None:
-        keep = ~_validation_mask(X.shape[0], block, *holdout)
-        X, y, sw = X[keep], y[keep], _take(sw, keep)
-    if X.shape[0] == 0:
-        return est, loss_sum, n
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        est.partial_fit(X, y, sample_weight=sw, **fit_kwargs)
-    return est, loss_sum + est.loss_curve_[-1] * X.shape[0], n + X.shape[0]
-
-
-def _local_steps(model, parts, holdout, fit_kwargs):
-    """A worker's local steps over the blocks it holds, in one task."""
-    carry = _start(model)
-    for X, y, sw, i in parts:
-        carry = _local_step(carry, X, y, sw, i, holdout, fit_kwargs)
-    return carry
+    for X, y, sw, held_out in parts:
+        if held_out is not None:
+            X, y, sw = X[~held_out], y[~held_out], _take(sw, ~held_out)
+        if X.shape[0] == 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            est.partial_fit(X, y, sample_weight=sw, **fit_kwargs)
+        loss_sum, n = loss_sum + est.loss_curve_[-1] * X.shape[0], n + X.shape[0]
+    return est, loss_sum, n
 
 
 def _average(values, weights):
@@ -388,8 +469,10 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         All the class labels; None finds them in the data.
     persist : bool or 'auto', default='auto'
         Keep the blocks in the workers' memory for the whole fit ('auto':
-        when they take less than half the cluster's memory); otherwise they
-        are computed again at each pass (data larger than memory).
+        when they take less than half the cluster's memory), shared out
+        evenly among the workers (blocks moved to even out the shares are
+        copied once); otherwise they are computed again at each pass (data
+        larger than memory).
 
     Attributes
     ----------
@@ -509,7 +592,6 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             est.set_params(solver="lbfgs")
             self._user_params["solver"] = self.estimator.solver
         dtype = blocks.X.dtype if blocks.X.dtype in (np.float32, np.float64) else np.float64
-        X0, y0, sw0 = blocks.head(2)
         if classifier:
             counts, weights = {}, {}
             for s in stats:
@@ -540,7 +622,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             ws = np.array([weights.get(c, 0.0) for c in classes.tolist()])
             sample = (Xs, classes, ws)
         else:
-            sample = (np.zeros((1, blocks.n_features), dtype=dtype), np.asarray(y0)[:1], None)
+            first = next((s["first"] for s in stats if len(s["first"])), stats[0]["first"])
+            sample = (np.zeros((1, blocks.n_features), dtype=dtype), first, None)
         Xs = sample[0]
         if blocks.columns is not None:
             import pandas as pd
@@ -559,8 +642,10 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
 
     # --------------------------------------------------------------- L-BFGS
     def _fit_lbfgs(self, est, blocks):
+        placed = _Placed(blocks, _encoded, est)  # the labels encoded once, beside X
+
         def loss_and_gradient(x):
-            loss, grad, weight = _map_reduce(blocks, _sums, (est, x, None), _add)
+            loss, grad, weight = placed.map_reduce(_sums, (est, x), _add)
             value, pgrad = kernel.penalty(est, x)
             return loss / weight + value, grad / weight + pgrad
 
@@ -579,15 +664,11 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         plateau = _Plateau(s.tol, s.n_iter_no_change)
         validation = {"loss": [], "score": []}
         best, converged = None, False
+        placed = _Placed(blocks, _with_holdout, holdout)
         for _ in range(s.max_iter):
             loss_sum, n = 0.0, 0
-            groups = blocks.by_worker()
-            k = self.rounds_per_epoch
-            for r in range(k):
-                shares = [(w, c[r * len(c) // k : (r + 1) * len(c) // k]) for w, c in groups]
-                results = [
-                    e for e in self._round(est, blocks, shares, holdout, fit_kwargs) if e[2] > 0
-                ]
+            for shares in placed.shares(self.rounds_per_epoch):
+                results = [e for e in self._round(est, placed, shares, fit_kwargs) if e[2] > 0]
                 if not results:
                     continue
                 loss_sum += sum(e[1] for e in results)
@@ -608,7 +689,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             optimizer.iteration_ends(est.t_)
             metric = epoch_loss
             if holdout is not None:
-                metric = self._validate(est, blocks, holdout, validation)
+                metric = self._validate(est, placed, validation)
             improved, stalled = plateau.update(metric)
             if improved and holdout is not None:
                 best = kernel.get_flat(est)
@@ -640,33 +721,22 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _round(self, est, blocks, shares, holdout, fit_kwargs):
-        """Each worker's local steps over its share of the blocks, from the same model.
+    def _round(self, est, placed, shares, fit_kwargs):
+        """Each share's local steps over its blocks, from the same model.
 
-        Returns one ``(model, loss sum, rows)`` per worker.
+        Returns one ``(model, loss sum, rows)`` per share.
         """
         model = copy.deepcopy(est).set_params(early_stopping=False, verbose=0)
         model.loss_curve_ = []
-        client = _client()
-        if blocks.futures is not None and client is not None:
-            with _on_cluster():
-                tasks = [
-                    client.submit(
-                        _local_steps, model, [(*blocks.futures[i], i) for i in share],
-                        holdout, fit_kwargs, workers=workers, allow_other_workers=True,
-                        pure=False,
-                    )
-                    for workers, share in shares
-                    if share
-                ]
-                return client.gather(tasks)
-        shared, ends = _broadcast(model), []
-        for _, share in shares:
-            carry = dask.delayed(_start)(shared)
-            for i in share:  # one task per block, chained: dask places each by its block
-                xb, yb, swb = blocks.parts[i]
-                carry = dask.delayed(_local_step)(carry, xb, yb, swb, i, holdout, fit_kwargs)
-            ends.append(carry)
+        carry = (model, 0.0, 0)
+        if placed.client is not None:
+            return placed.run(_local_steps, (carry, fit_kwargs), shares)
+        shared, ends = _broadcast(carry), []
+        for _, parts in shares:
+            end = shared
+            for part in parts:  # one task per block, chained: dask places each by its block
+                end = dask.delayed(_local_steps)(end, fit_kwargs, [part])
+            ends.append(end)
         return _compute(*ends)
 
     @staticmethod
@@ -682,8 +752,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         # The trainer's own update rule, on the state the workers averaged.
         return make_optimizer(s, est._sgd_parameters(), training_state(est)["sgd"])
 
-    def _validate(self, est, blocks, holdout, record):
-        total = _map_reduce(blocks, _validation_sums, (est, holdout), np.add)
+    def _validate(self, est, placed, record):
+        total = placed.map_reduce(_validation_sums, (est,), np.add)
         loss = total[0] / total[1]
         if is_classifier(est):
             score = total[2] / total[3]

@@ -52,6 +52,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _sgd
 
+# loss_gradient_sums goes over a block this many rows at a time.
+_CHUNK_ROWS = 4096
+
 __all__ = [
     "encode",
     "get_flat",
@@ -310,8 +313,9 @@ def loss_gradient_sums(estimator, X, Y, sample_weight=None, x=None):
     Sums, not means, so that blocks add up: the mean loss of all the data is
     the total of ``loss_sum`` over the blocks divided by the total of
     ``weight_sum``, and likewise its gradient. They are the estimator's own
-    batch hook (forward, the loss table, backward) times the number of rows.
-    The penalty is not included (see :func:`penalty`).
+    batch hook (forward, the loss table, backward) times the number of rows,
+    taken a few thousand rows at a time (which keeps the layers' arrays in
+    the cache) and added up. The penalty is not included (see :func:`penalty`).
 
     Parameters
     ----------
@@ -354,16 +358,24 @@ def loss_gradient_sums(estimator, X, Y, sample_weight=None, x=None):
         _sgd._unflatten(x, params)
     n = X.shape[0]
     grads = [np.empty_like(p) for p in params]
+    loss, gradient = 0.0, np.zeros(sum(p.size for p in params))
     if n == 0:
-        size = sum(p.size for p in params)
-        return 0.0, np.zeros(size), 0.0
+        return loss, gradient, 0.0
     Y = np.asfortranarray(Y)
     workspace = estimator._sgd_workspace(X, Y)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loss, _ = estimator._sgd_loss_and_gradients(params, X, Y, sample_weight, grads, workspace)
-    gradient = np.concatenate([np.ravel(g) for g in grads], dtype=np.float64)
+    # The rows a chunk at a time (the sums add up): the layers' batch arrays,
+    # made once and reused, stay in the cache instead of spanning the block.
+    for start in range(0, n, _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        Yc = np.asfortranarray(Y[rows])
+        sw = None if sample_weight is None else sample_weight[rows]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            mean, _ = estimator._sgd_loss_and_gradients(params, X[rows], Yc, sw, grads, workspace)
+        m = Yc.shape[0]
+        loss += float(mean) * m
+        gradient += np.concatenate([np.ravel(g) for g in grads], dtype=np.float64) * m
     weight = float(n if sample_weight is None else np.sum(sample_weight, dtype=np.float64))
-    return float(loss) * n, gradient * n, weight
+    return loss, gradient, weight
 
 
 def penalty(estimator, x=None):

@@ -280,6 +280,74 @@ def test_classes_given_cover_blocks_that_lack_some(client):
     assert model.predict_proba(X).shape == (len(y), 3)
 
 
+# ------------------------------------------------------ a block in chunks
+def test_a_block_larger_than_a_chunk_gives_the_batch_hooks_sums():
+    from sknn_intuition import kernel
+
+    X, y = make_data("imbalanced", n=2 * kernel._CHUNK_ROWS + 123, dtype=np.float64)
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    net = kernel.initialize(FeedForwardClassifier((7,), random_state=0), X, y, sw)
+    Xe, Y, swe = kernel.encode(net, X, y, sw)
+    params = net._sgd_parameters()
+    grads = [np.empty_like(p) for p in params]
+    mean, _ = net._sgd_loss_and_gradients(
+        params, Xe, np.asfortranarray(Y), swe, grads, net._sgd_workspace(Xe, Y)
+    )
+    loss, grad, weight = kernel.loss_gradient_sums(net, Xe, Y, swe)
+    assert loss == pytest.approx(mean * len(y), rel=1e-10)
+    np.testing.assert_allclose(
+        grad, np.concatenate([g.ravel() for g in grads]) * len(y), rtol=1e-8, atol=1e-10
+    )
+    assert weight == pytest.approx(sw.sum())
+
+
+# ------------------------------------------------- blocks shared out evenly
+def test_blocks_are_shared_out_evenly_moving_as_few_as_possible():
+    from sknn_intuition.dask import _assign
+
+    def rows_of(groups, rows):
+        out = {}
+        for worker, idx in groups:
+            out[worker] = out.get(worker, 0) + sum(rows[i] for i in idx)
+        return out
+
+    rows = [100] * 8
+    # 5 blocks on a, 3 on b: one moves to b, the others stay where they are.
+    holders = [("a",)] * 5 + [("b",)] * 3
+    groups = _assign(rows, holders, {"a": 1, "b": 1})
+    assert rows_of(groups, rows) == {"a": 400, "b": 400}
+    assert sum(i < 5 for i in dict(groups)["b"]) == 1
+    # Already even: nothing moves. Shares follow the threads, one group per thread.
+    groups = _assign(rows, [("a",), ("b",)] * 4, {"a": 1, "b": 1})
+    assert sorted(dict(groups)["a"]) == [0, 2, 4, 6]
+    groups = _assign([100] * 9, [("a",)] * 9, {"a": 2, "b": 1})
+    assert rows_of(groups, [100] * 9) == {"a": 600, "b": 300}
+    assert sorted(len(idx) for _, idx in groups) == [3, 3, 3]
+    # Blocks held nowhere (being recomputed) go where there is room; no workers: one group.
+    assert rows_of(_assign([100, 50, 50], [(), ("a",), ("a",)], {"a": 1, "b": 1}),
+                   [100, 50, 50]) == {"a": 100, "b": 100}
+    assert _assign([100, 100], [(), ()], {}) == [(None, [0, 1])]
+
+
+def test_blocks_persisted_on_one_worker_are_trained_on_both(client):
+    X, y = make_data("classes", n=4000)
+    workers = sorted(client.nthreads())
+    Xd, yd, _ = dask_arrays(X, y, rows=500)
+    Xd, yd = client.persist([Xd, yd], workers=workers[:1])
+    distributed.wait([Xd, yd])
+    assert {w for ws in client.who_has(client.futures_of(Xd)).values() for w in ws} == {
+        workers[0]
+    }
+    est = FeedForwardClassifier((6,), solver="lbfgs", random_state=0, max_iter=20)
+    tasks = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    model = DataParallel(clone(est)).fit(Xd, yd)
+    done = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    own = clone(est).fit(X, y)
+    assert model.estimator_.loss_ == pytest.approx(own.loss_, rel=5e-3)
+    # Both workers computed every evaluation (one task each), not only the holder.
+    assert all(done[w] - tasks[w] > model.n_iter_ for w in workers)
+
+
 # ---------------------------------------------------- a worker lost mid-fit
 @pytest.mark.parametrize("strategy", ["lbfgs", "local_sgd"])
 def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy):
@@ -299,7 +367,7 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
         def kill():
             fitting.wait()
             time.sleep(0.3)
-            victim = sorted(client.scheduler_info()["workers"])[0]
+            victim = sorted(client.nthreads())[0]
             try:
                 client.run(os._exit, 1, workers=[victim])
             except Exception:  # the worker died before it could answer
@@ -320,7 +388,7 @@ def test_a_worker_killed_mid_fit_is_recomputed_or_the_fit_fails_cleanly(strategy
             assert model.estimator_.n_iter_ == reference.estimator_.n_iter_
             assert abs(model.score(X_te, y_te) - reference.score(X_te, y_te)) <= 0.01
         killer.join()
-        assert killed and killed[0] not in client.scheduler_info()["workers"]
+        assert killed and killed[0] not in client.nthreads()
     finally:
         client.close()
         cluster.close()
@@ -342,14 +410,14 @@ def test_data_three_times_a_workers_memory_train_without_a_worker_killed(strateg
         )
         y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
         assert X.nbytes >= 3 * 600e6
-        workers = set(client.scheduler_info()["workers"])
+        workers = set(client.nthreads())
         est = SigmoidNeuronClassifier(loss="log_loss", solver="lbfgs", max_iter=3)
         if strategy == "local_sgd":
             est = FeedForwardClassifier((8,), learning_rate_init=0.01, max_iter=1, tol=None,
                                         batch_size=1000, random_state=0)
         model = DataParallel(est, strategy=strategy).fit(X, y)
         # No worker was lost (a killed worker comes back under a new address).
-        assert set(client.scheduler_info()["workers"]) == workers
+        assert set(client.nthreads()) == workers
         X_test = np.random.default_rng(1).standard_normal((2000, features)).astype(np.float32)
         y_test = (X_test[:, 0] - X_test[:, 1] > 0).astype(int)
         assert model.score(X_test, y_test) > 0.95
