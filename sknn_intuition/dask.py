@@ -237,18 +237,23 @@ def _assign(rows, holders, threads):
     return groups
 
 
+def _as_is(X, y, sw, block):
+    return X, y, sw, block
+
+
 class _Placed:
     """The blocks made ready for the fit: ``prepare(*args, X, y, sw, block)`` on each.
 
     Blocks in the workers' memory are prepared once, where they are to stay
     for the fit: shared out evenly among the workers' threads (a block moves
-    only to even out the shares, see :func:`_assign`). Each pass then sends
-    one task per share, which loops over its prepared blocks, and gets back
-    one result per share. Other data are prepared at each pass, one task per
-    block where dask makes it (data larger than memory stream through).
+    only to even out the shares, see :func:`_assign`; blocks taken as they are
+    stay without a task). Each pass then sends one task per share, which
+    loops over its prepared blocks, and gets back one result per share. Other
+    data are prepared at each pass, one task per block where dask makes it
+    (data larger than memory stream through).
     """
 
-    def __init__(self, blocks, prepare, *args):
+    def __init__(self, blocks, prepare=_as_is, *args):
         self.rows = blocks.rows
         self.client = _client() if blocks.futures is not None else None
         if self.client is None:
@@ -266,11 +271,18 @@ class _Placed:
             self.parts = [None] * len(blocks.futures)
             for worker, idx in _assign(self.rows, holders, self._threads()):
                 for i in idx:
+                    if prepare is _as_is and worker in holders[i]:
+                        self.parts[i] = (*blocks.futures[i], i)
+                        continue
                     self.parts[i] = client.submit(
                         prepare, *args, *blocks.futures[i], i,
                         workers=worker, allow_other_workers=worker is not None, pure=False,
                     )
-            wait(self.parts)
+            wait(self._keys())
+
+    def _keys(self):
+        """A future per part, that of its block's X for a block taken as it is."""
+        return [p[0] if isinstance(p, tuple) else p for p in self.parts]
 
     def _threads(self):
         return {w: info["nthreads"] for w, info in _workers(self.client).items()}
@@ -287,8 +299,8 @@ class _Placed:
             groups = [(None, list(range(len(self.parts)))[j::n]) for j in range(n)]
         else:
             with _on_cluster():
-                where = self.client.who_has(self.parts)
-                holders = [where.get(p.key, ()) for p in self.parts]
+                where = self.client.who_has(self._keys())
+                holders = [where.get(f.key, ()) for f in self._keys()]
                 groups = _assign(self.rows, holders, self._threads())
         return [
             [(w, [self.parts[i] for i in c[r * len(c) // rounds : (r + 1) * len(c) // rounds]])
@@ -356,11 +368,6 @@ def _encoded(est, X, y, sw, block):
     return kernel.encode(est, X, y, sw)
 
 
-def _with_holdout(holdout, X, y, sw, block):
-    """A block, with the mask of its rows held out for early stopping (None without)."""
-    return X, y, sw, None if holdout is None else _validation_mask(X.shape[0], block, *holdout)
-
-
 def _sums(est, x, parts):
     """Loss and gradient sums at ``x`` over encoded blocks."""
     return functools.reduce(
@@ -374,8 +381,9 @@ def _predict(est, X):
         return est.predict(X)
 
 
-def _held_out_sums(est, X, y, sw, rows):
+def _held_out_sums(est, holdout, X, y, sw, block):
     """On a block's held-out rows: loss sums and the pieces of the score."""
+    rows = _validation_mask(X.shape[0], block, *holdout)
     Xe, Ye, swe = kernel.encode(est, X, y, sw)
     Xe, Ye, swe, y = Xe[rows], Ye[rows], _take(swe, rows), np.asarray(y)[rows]
     loss, _, weight = kernel.loss_gradient_sums(est, Xe, Ye, swe)
@@ -389,21 +397,22 @@ def _held_out_sums(est, X, y, sw, rows):
     return np.concatenate([[loss, weight], [w.sum()], w @ (y - pred) ** 2, w @ y, w @ y**2])
 
 
-def _validation_sums(est, parts):
+def _validation_sums(est, holdout, parts):
     """Held-out loss sums and pieces of the score, added up over blocks."""
-    return functools.reduce(np.add, (_held_out_sums(est, *part) for part in parts))
+    return functools.reduce(np.add, (_held_out_sums(est, holdout, *part) for part in parts))
 
 
-def _local_steps(carry, fit_kwargs, parts):
+def _local_steps(carry, holdout, fit_kwargs, parts):
     """The estimator's own SGD/Adam over blocks' training rows, on a copy of the model.
 
     ``carry`` is ``(model, loss sum, rows)``; returns it carried over the blocks.
     """
     est, loss_sum, n = carry
     est = copy.deepcopy(est)
-    for X, y, sw, held_out in parts:
-        if held_out is not None:
-            X, y, sw = X[~held_out], y[~held_out], _take(sw, ~held_out)
+    for X, y, sw, block in parts:
+        if holdout is not None:
+            keep = ~_validation_mask(X.shape[0], block, *holdout)
+            X, y, sw = X[keep], y[keep], _take(sw, keep)
         if X.shape[0] == 0:
             continue
         with warnings.catch_warnings():
@@ -664,11 +673,13 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         plateau = _Plateau(s.tol, s.n_iter_no_change)
         validation = {"loss": [], "score": []}
         best, converged = None, False
-        placed = _Placed(blocks, _with_holdout, holdout)
+        placed = _Placed(blocks)
         for _ in range(s.max_iter):
             loss_sum, n = 0.0, 0
             for shares in placed.shares(self.rounds_per_epoch):
-                results = [e for e in self._round(est, placed, shares, fit_kwargs) if e[2] > 0]
+                results = [
+                    e for e in self._round(est, placed, shares, holdout, fit_kwargs) if e[2] > 0
+                ]
                 if not results:
                     continue
                 loss_sum += sum(e[1] for e in results)
@@ -689,7 +700,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             optimizer.iteration_ends(est.t_)
             metric = epoch_loss
             if holdout is not None:
-                metric = self._validate(est, placed, validation)
+                metric = self._validate(est, placed, holdout, validation)
             improved, stalled = plateau.update(metric)
             if improved and holdout is not None:
                 best = kernel.get_flat(est)
@@ -721,7 +732,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _round(self, est, placed, shares, fit_kwargs):
+    def _round(self, est, placed, shares, holdout, fit_kwargs):
         """Each share's local steps over its blocks, from the same model.
 
         Returns one ``(model, loss sum, rows)`` per share.
@@ -730,12 +741,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         model.loss_curve_ = []
         carry = (model, 0.0, 0)
         if placed.client is not None:
-            return placed.run(_local_steps, (carry, fit_kwargs), shares)
+            return placed.run(_local_steps, (carry, holdout, fit_kwargs), shares)
         shared, ends = _broadcast(carry), []
         for _, parts in shares:
             end = shared
             for part in parts:  # one task per block, chained: dask places each by its block
-                end = dask.delayed(_local_steps)(end, fit_kwargs, [part])
+                end = dask.delayed(_local_steps)(end, holdout, fit_kwargs, [part])
             ends.append(end)
         return _compute(*ends)
 
@@ -752,8 +763,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         # The trainer's own update rule, on the state the workers averaged.
         return make_optimizer(s, est._sgd_parameters(), training_state(est)["sgd"])
 
-    def _validate(self, est, placed, record):
-        total = placed.map_reduce(_validation_sums, (est,), np.add)
+    def _validate(self, est, placed, holdout, record):
+        total = placed.map_reduce(_validation_sums, (est, holdout), np.add)
         loss = total[0] / total[1]
         if is_classifier(est):
             score = total[2] / total[3]

@@ -346,6 +346,14 @@ def test_blocks_persisted_on_one_worker_are_trained_on_both(client):
     assert model.estimator_.loss_ == pytest.approx(own.loss_, rel=5e-3)
     # Both workers computed every evaluation (one task each), not only the holder.
     assert all(done[w] - tasks[w] > model.n_iter_ for w in workers)
+    # Local SGD too: each epoch's round runs on both.
+    sgd = FeedForwardClassifier((6,), learning_rate_init=0.01, max_iter=5, tol=None,
+                                early_stopping=True, random_state=0)
+    tasks = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    model = DataParallel(sgd, strategy="local_sgd").fit(Xd, yd)
+    done = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert all(done[w] - tasks[w] >= 2 * model.n_iter_ for w in workers)  # rounds, validation
+    assert model.score(X, y) > 0.8
 
 
 # ---------------------------------------------------- a worker lost mid-fit
