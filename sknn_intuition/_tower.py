@@ -512,13 +512,7 @@ class TowerRegressor(RegressorMixin, SGDTrainerMixin, BaseEstimator):
         >>> est.tower_activations([[1.0]]).round(2)
         array([[0., 1., 0., 0.]])
         """
-        X = self._check_X(X)
-        layers = self._frozen_layers()
-        out = np.empty((X.shape[0], self.n_towers_), dtype=self.heights_.dtype)
-        with _blas_threads(layers):
-            for rows in _row_blocks(X.shape[0], self.n_towers_):
-                out[rows] = _towers(layers, X[rows])
-        return out
+        return self._activations(self._check_X(X))
 
     # --------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, *, partial):
