@@ -5,9 +5,9 @@ are the keys of these tables; parameter validation and the docs read them from
 here, so the three cannot disagree.
 
 Each activation ``f(Z, out=None)`` maps pre-activations ``Z`` to outputs ``A``
-(in place when ``out is Z``). Each derivative ``d(A, delta)`` multiplies
-``delta`` in place by ``g'(z)``, written in terms of the *output* ``A = g(z)``:
-that is all backpropagation needs, and it saves keeping ``Z``.
+(in place when ``out is Z``). Each derivative ``d(A, out=None)`` returns the
+slope ``g'(z)``, written in terms of the *output* ``A = g(z)``: that is all
+backpropagation needs, and it saves keeping ``Z``.
 
 Three activations only ever sit at the output, so they have no entry in
 :data:`DERIVATIVES`: the perceptron's ``step``, whose slope is zero wherever it
@@ -32,9 +32,12 @@ def identity(Z, out=None):
     return out
 
 
-def identity_derivative(A, delta):
-    """g'(z) = 1: delta is unchanged."""
-    return delta
+def identity_derivative(A, out=None):
+    """g'(z) = 1."""
+    if out is None:
+        return np.ones_like(A)
+    out[...] = 1
+    return out
 
 
 def step(Z, out=None):
@@ -49,12 +52,11 @@ def sigmoid(Z, out=None):
     return expit(Z) if out is None else expit(Z, out=out)
 
 
-def sigmoid_derivative(A, delta):
+def sigmoid_derivative(A, out=None):
     """g'(z) = g(z) (1 - g(z)) = A (1 - A)."""
-    slope = np.subtract(1, A, dtype=A.dtype)
+    slope = np.subtract(1, A, out=out, dtype=A.dtype)
     slope *= A
-    delta *= slope
-    return delta
+    return slope
 
 
 def tanh(Z, out=None):
@@ -62,23 +64,25 @@ def tanh(Z, out=None):
     return np.tanh(Z) if out is None else np.tanh(Z, out=out)
 
 
-def tanh_derivative(A, delta):
+def tanh_derivative(A, out=None):
     """g'(z) = 1 - tanh(z)² = 1 - A²."""
-    slope = np.square(A)
+    slope = np.square(A, out=out)
     np.subtract(1, slope, out=slope)
-    delta *= slope
-    return delta
+    return slope
 
 
 def relu(Z, out=None):
     """g(z) = max(z, 0)."""
     # The 0 as an array of Z's shape (layout only: numpy's two-array loop).
-    return np.maximum(Z, zeros(np.shape(Z), np.result_type(Z)), out=out)
+    Z = np.asarray(Z)
+    return np.maximum(Z, zeros(Z.shape, Z.dtype), out=out)
 
 
-def relu_derivative(A, delta):
+def relu_derivative(A, out=None):
     """g'(z) = 1 if z > 0 else 0, i.e. 1 where A > 0."""
-    return np.multiply(delta, A > 0, out=delta)
+    if out is None:
+        out = np.empty_like(A)
+    return np.greater(A, 0, out=out, casting="unsafe")
 
 
 def exp(Z, out=None):

@@ -376,13 +376,13 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     shrinks with the batch. Our ``alpha`` equals scikit-learn's
     ``2 alpha / batch_size`` for regression on one target and
     ``alpha / batch_size`` for classification. Weights start uniform at
-    random with Glorot's scale (or He's for relu layers, see ``init``),
-    biases at zero.
+    random with Glorot's scale (or He's for relu layers, see ``init``), and
+    biases from the same range, drawn as scikit-learn's MLP draws them.
 
-    Speed: each batch's activations and errors live in arrays allocated once
-    per fit and reused (``np.dot(..., out=...)``, activations in place), the
-    biases ride in the matrix products as the weights of a column of ones,
-    and the weights and biases are views of one flat buffer, so an optimizer
+    Speed: each batch's activations live in arrays allocated once per fit
+    and reused (products written with ``out=``, activations in place, each
+    hidden layer's error written over its activations on the way back), and
+    the weights and biases are views of one flat buffer, so an optimizer
     step is a few operations on the whole network. A fit's time is close to
     that of its matrix products alone. Networks whose largest product per
     batch is small (under 4 million multiply-adds) train on one BLAS
@@ -734,13 +734,13 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     shrinks with the batch. Our ``alpha`` equals scikit-learn's
     ``2 alpha / batch_size`` for regression on one target and
     ``alpha / batch_size`` for classification. Weights start uniform at
-    random with Glorot's scale (or He's for relu layers, see ``init``),
-    biases at zero.
+    random with Glorot's scale (or He's for relu layers, see ``init``), and
+    biases from the same range, drawn as scikit-learn's MLP draws them.
 
-    Speed: each batch's activations and errors live in arrays allocated once
-    per fit and reused (``np.dot(..., out=...)``, activations in place), the
-    biases ride in the matrix products as the weights of a column of ones,
-    and the weights and biases are views of one flat buffer, so an optimizer
+    Speed: each batch's activations live in arrays allocated once per fit
+    and reused (products written with ``out=``, activations in place, each
+    hidden layer's error written over its activations on the way back), and
+    the weights and biases are views of one flat buffer, so an optimizer
     step is a few operations on the whole network. A fit's time is close to
     that of its matrix products alone. Networks whose largest product per
     batch is small (under 4 million multiply-adds) train on one BLAS

@@ -101,14 +101,18 @@ def flat_views(*groups):
 class Workspace:
     """The arrays one batch's forward and backward passes write into.
 
-    ``arrays(n)`` returns ``(outputs, errors)`` for a batch of ``n`` samples:
+    ``arrays(n)`` returns ``(outputs, slopes)`` for a batch of ``n`` samples:
     ``outputs[l]`` of shape ``(n, units[l + 1])`` receives layer ``l + 1``'s
-    activations (the output layer's pre-activations last), ``errors[l]`` the
-    error sent back to hidden layer ``l + 1``. The output layer's array is in
-    Fortran order (one row per output neuron in memory): the loss's sums
-    over the outputs of a sample, and the softmax's maximum, then run along
-    contiguous memory instead of a few elements at a time. Made once per batch
-    size (an epoch has at most two: the batch and the remainder) and reused.
+    activations (the output layer's pre-activations last), then, on the way
+    back, the error of that hidden layer; ``slopes[l]``, of the same shape,
+    the slope of its activation. The slopes of all the layers share one
+    buffer (each is needed only until its layer's error is made), so that
+    a batch's arrays take little more memory than its activations. The
+    output layer's array is in Fortran order (one row per output neuron in
+    memory): the loss's sums over the outputs of a sample, and the softmax's
+    maximum, then run along contiguous memory instead of a few elements at a
+    time. Made once per batch size (an epoch has at most two: the batch and
+    the remainder) and reused.
     """
 
     def __init__(self, units, dtype, max_sizes=4):
@@ -125,8 +129,9 @@ class Workspace:
             *hidden, out = self.units[1:]
             outputs = [np.empty((n, u), dtype=self.dtype) for u in hidden]
             outputs.append(np.empty((n, out), dtype=self.dtype, order="F"))
-            errors = [np.empty((n, u), dtype=self.dtype) for u in hidden]
-            made = self._by_size[n] = (outputs, errors)
+            shared = np.empty(n * max(hidden, default=0), dtype=self.dtype)
+            slopes = [shared[: n * u].reshape(n, u) for u in hidden]
+            made = self._by_size[n] = (outputs, slopes)
         return made
 
 
@@ -136,21 +141,43 @@ def product(A, B, out=None):
     ``A`` or ``B`` may be a scipy.sparse matrix. BLAS writes a C-ordered
     output; a Fortran-ordered one is the C-ordered ``Bᵀ Aᵀ``.
     """
-    if out is None:
+    if type(A) is not np.ndarray or type(B) is not np.ndarray:
         if sparse.issparse(A) or sparse.issparse(B):
-            return np.asarray(A @ B)
-        # np.dot, not matmul: the same product, and several times faster on
-        # an outer product (one feature times a row of weights).
-        return np.dot(A, B)
-    if sparse.issparse(A) or sparse.issparse(B):
-        out[...] = A @ B
-    elif out.flags.c_contiguous:
-        np.dot(A, B, out=out)
+            if out is None:
+                return np.asarray(A @ B)
+            out[...] = A @ B
+            return out
+    if out is None:
+        return _dense_product(A, B)
+    if out.flags.c_contiguous:
+        _dense_product(A, B, out)
     elif out.flags.f_contiguous:
-        np.dot(B.T, A.T, out=out.T)
+        _dense_product(B.T, A.T, out.T)
     else:
         np.matmul(A, B, out=out)
     return out
+
+
+# np.matmul and np.dot hand the same products to BLAS; matmul runs large
+# products a few per cent faster, dot small ones (less overhead per call) and
+# thin ones far faster (an outer product, or one output neuron: matmul keeps
+# them from BLAS).
+_LARGE_PRODUCT = 1 << 20  # multiply-adds
+_THIN = 8
+
+
+def _dense_product(A, B, out=None):
+    m, k, n = A.shape[0], A.shape[-1], B.shape[-1]
+    if m * k * n >= _LARGE_PRODUCT and min(m, k, n) > _THIN:
+        return np.matmul(A, B, out=out)
+    return np.dot(A, B, out=out)
+
+
+def column_sums(D, out=None):
+    """``Σ_i D_i``, the sum of ``D``'s rows, as the product ``1ᵀ D`` (BLAS reads ``D`` once)."""
+    if type(D) is not np.ndarray or D.shape[0] * D.shape[1] < 4096:
+        return D.sum(axis=0, out=out)
+    return np.dot(_constant(1, D.shape[:1], D.dtype), D, out=out)
 
 
 # ------------------------------------------------------------- constant arrays
@@ -159,7 +186,7 @@ _CONSTANTS = {}
 
 
 def _constant(value, shape, dtype):
-    key = (value, tuple(np.atleast_1d(shape)), np.dtype(dtype))
+    key = (value, shape, dtype)
     A = _CONSTANTS.get(key)
     if A is None:
         if len(_CONSTANTS) >= 16:
@@ -192,11 +219,9 @@ def gather_rows(A, rows):
     """
     if A is None:
         return None
-    if isinstance(rows, slice) or sparse.issparse(A):
-        return A[rows]
-    if not A.flags.aligned:
-        return A[rows]
-    return A.take(rows, axis=0)
+    if type(A) is np.ndarray and A.flags.aligned and not isinstance(rows, slice):
+        return A.take(rows, axis=0)
+    return A[rows]  # a slice, a sparse matrix, or an array that is not aligned
 
 
 # ---------------------------------------------------------------- BLAS threads

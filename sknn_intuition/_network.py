@@ -19,7 +19,8 @@ Given ``D_L = ∂L/∂Z_L`` from the loss::
 
 Every derivative is written in terms of the layer's *output* ``A``
 (``σ' = A (1 - A)``, ``tanh' = 1 - A²``, ``relu' = [A > 0]``), so the forward
-pass keeps only the activations.
+pass keeps only the activations; once a layer's slope is read off them, its
+error is written over them.
 
 The estimators are configurations of this one stack (:class:`Stack`):
 
@@ -46,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._layout import product
+from ._layout import column_sums, product
 from ._losses import loss_and_error, mean_loss
 
 
@@ -183,19 +184,24 @@ def backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace=None):
 
     ``outputs`` is what :func:`forward` returned for ``X``. ``coef_grads`` and
     ``intercept_grads`` are shaped like the stack's parameters (None where a
-    layer has no biases, or is frozen). With a :class:`._layout.Workspace`,
-    the errors sent back are written into its arrays.
+    layer has no biases, or is frozen). Each trained hidden layer's error is
+    written over its activations in ``outputs``, which nothing needs once the
+    layer's slope is read off them. With a :class:`._layout.Workspace`, the
+    slopes are written into its arrays.
     """
-    errors = workspace.arrays(X.shape[0])[1] if workspace is not None else None
+    slopes = workspace.arrays(X.shape[0])[1] if workspace is not None else None
     for layer in range(len(stack.coefs) - 1, stack.frozen - 1, -1):
         A_prev = X if layer == 0 else outputs[layer - 1]
         product(A_prev.T, D, coef_grads[layer])  # dW_l = A_{l-1}ᵀ D_l
         if intercept_grads[layer] is not None:
-            D.sum(axis=0, out=intercept_grads[layer])  # db_l = Σ_i D_l
+            column_sums(D, intercept_grads[layer])  # db_l = Σ_i D_l
         if layer > stack.frozen:
             # D_{l-1} = (D_l W_lᵀ) * g'(Z_{l-1})
-            D = product(D, stack.coefs[layer].T, None if errors is None else errors[layer - 1])
-            DERIVATIVES[stack.activations[layer - 1]](A_prev, D)
+            slope = DERIVATIVES[stack.activations[layer - 1]](
+                A_prev, None if slopes is None else slopes[layer - 1]
+            )
+            D = product(D, stack.coefs[layer].T, A_prev)  # over A_{l-1}
+            D *= slope
 
 
 def loss_and_gradients(stack, X, Y, sample_weight, coef_grads, intercept_grads, workspace=None):

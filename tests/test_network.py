@@ -214,16 +214,32 @@ def test_frozen_layers_are_not_trained_and_may_be_sparse():
     np.testing.assert_allclose(gb[1], want_b[0], rtol=1e-11)
 
 
-def test_product_writes_any_memory_order():
+@pytest.mark.parametrize("shape", [(6, 4, 3), (130, 90, 100), (300, 1, 200), (300, 200, 1)])
+def test_product_writes_any_memory_order(shape):
+    # Small, large (BLAS through matmul), outer and thin products.
+    m, k, n = shape
     rng = np.random.RandomState(0)
-    A, B = rng.normal(size=(6, 4)), rng.normal(size=(4, 3))
+    A, B = rng.normal(size=(m, k)), rng.normal(size=(k, n))
     for order in "CF":
-        out = np.empty((6, 3), order=order)
+        out = np.empty((m, n), order=order)
         assert _layout.product(A, B, out) is out
-        np.testing.assert_allclose(out, A @ B, rtol=1e-13)
-    strided = np.empty((6, 6))[:, ::2]
-    np.testing.assert_allclose(_layout.product(A, B, strided), A @ B, rtol=1e-13)
-    np.testing.assert_allclose(_layout.product(sparse.csr_matrix(A), B, np.empty((6, 3))), A @ B)
+        np.testing.assert_allclose(out, A @ B, rtol=1e-12)
+    np.testing.assert_allclose(_layout.product(A, B), A @ B, rtol=1e-12)
+    strided = np.empty((m, 2 * n))[:, ::2]
+    np.testing.assert_allclose(_layout.product(A, B, strided), A @ B, rtol=1e-12)
+    np.testing.assert_allclose(_layout.product(sparse.csr_matrix(A), B, np.empty((m, n))), A @ B)
+    np.testing.assert_allclose(_layout.product(sparse.csr_matrix(A), B), A @ B)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7, 3), (512, 64), (5000, 1)])
+def test_column_sums(dtype, shape):
+    D = np.random.RandomState(1).normal(size=shape).astype(dtype)
+    out = np.empty(shape[1], dtype=dtype)
+    assert _layout.column_sums(D, out) is out
+    tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out, D.astype(np.float64).sum(axis=0), **tol)
+    np.testing.assert_allclose(_layout.column_sums(np.asfortranarray(D)), out, **tol)
 
 
 def _misaligned(A):
@@ -286,24 +302,36 @@ def test_init_scale_and_dtype(act, init):
 
 
 def test_workspace_reuses_arrays_per_batch_size():
-    ws = _layout.Workspace([4, 5, 2], np.float32)
-    outputs, errors = ws.arrays(8)
+    ws = _layout.Workspace([4, 5, 3, 2], np.float32)
+    outputs, slopes = ws.arrays(8)
     again = ws.arrays(8)
-    assert all(a is b for a, b in zip(outputs + errors, again[0] + again[1]))
-    assert [a.shape for a in outputs] == [(8, 5), (8, 2)] and [e.shape for e in errors] == [(8, 5)]
+    assert all(a is b for a, b in zip(outputs + slopes, again[0] + again[1]))
+    assert [a.shape for a in outputs] == [(8, 5), (8, 3), (8, 2)]
+    assert [s.shape for s in slopes] == [(8, 5), (8, 3)]
+    # One buffer holds the slopes of every layer, each in turn.
+    assert np.shares_memory(slopes[0], slopes[1])
+    assert all(s.flags.c_contiguous for s in slopes)
     assert outputs[-1].flags.f_contiguous and outputs[0].flags.c_contiguous
     assert outputs[0].dtype == np.float32
     assert ws.arrays(3)[0][0].shape == (3, 5)
 
 
-def test_backward_keeps_the_forward_outputs_it_needs():
-    # The plain backward reads the activations, never writes them.
+def test_backward_writes_each_hidden_layers_error_over_its_activations():
+    # Once a layer's slope is read off its activations, nothing needs them:
+    # backward leaves there the layer's error ∂L/∂Z_l, the chain rule of a
+    # textbook loop written here, and never touches the input or the output.
     stack, X, Y, sw = _stack(["tanh", "sigmoid"], "squared_error", "identity")
     outputs = forward(stack, X)
-    kept = [a.copy() for a in outputs[:-1]]
+    A = [a.copy() for a in outputs[:-1]]
     D = np.ones_like(outputs[-1])
+    D_out, X_in = D.copy(), X.copy()
     gW = [np.empty_like(W) for W in stack.coefs]
     gb = [np.empty_like(b) for b in stack.intercepts]
     backward(stack, X, outputs, D, gW, gb)
-    for a, b in zip(outputs, kept):
-        np.testing.assert_array_equal(a, b)
+    D2 = (D_out @ stack.coefs[2].T) * (A[1] * (1 - A[1]))  # sigmoid'
+    D1 = (D2 @ stack.coefs[1].T) * (1 - A[0] ** 2)  # tanh'
+    np.testing.assert_allclose(outputs[1], D2, rtol=1e-12)
+    np.testing.assert_allclose(outputs[0], D1, rtol=1e-12)
+    np.testing.assert_allclose(gW[0], X.T @ D1, rtol=1e-12)
+    np.testing.assert_array_equal(X, X_in)
+    np.testing.assert_array_equal(D, D_out)
