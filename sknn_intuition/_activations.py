@@ -18,7 +18,7 @@ log-loss absorbs, and ``exp``, whose slope the Poisson loss absorbs (see
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import logsumexp
 
 from ._layout import zeros
 
@@ -48,8 +48,18 @@ def step(Z, out=None):
 
 
 def sigmoid(Z, out=None):
-    """g(z) = 1 / (1 + exp(-z)), computed without overflow (scipy's expit)."""
-    return expit(Z) if out is None else expit(Z, out=out)
+    """g(z) = 1 / (1 + exp(-z)).
+
+    Where ``exp(-z)`` overflows (z below about -709 in float64), the
+    quotient is 0, the nearest number to the true value; nothing else can
+    overflow or lose precision.
+    """
+    Z = np.asarray(Z)
+    A = np.negative(Z, out=out, dtype=np.result_type(Z, 1.0))
+    with np.errstate(over="ignore"):
+        np.exp(A, out=A)
+    A += 1
+    return np.reciprocal(A, out=A)
 
 
 def sigmoid_derivative(A, out=None):
@@ -136,8 +146,19 @@ ALIASES = {"logistic": "sigmoid"}
 
 
 def log_sigmoid(Z, out=None):
-    """log σ(z) = -log(1 + e^{-z}), exact in both tails (scipy's log_expit)."""
-    return log_expit(Z) if out is None else log_expit(Z, out=out)
+    """log σ(z) = min(z, 0) - log(1 + e^{-|z|}), exact in both tails.
+
+    ``e^{-|z|}`` is at most 1, so nothing overflows; ``log1p`` keeps the
+    digits of ``log σ(z) ≈ -e^{-z}`` for large ``z``.
+    """
+    Z = np.asarray(Z, dtype=np.result_type(Z, 1.0))
+    tail = np.abs(Z)
+    np.negative(tail, out=tail)
+    np.exp(tail, out=tail)
+    np.log1p(tail, out=tail)
+    out = np.minimum(Z, 0, out=out)
+    out -= tail
+    return out
 
 
 def log_softmax(Z, out=None):

@@ -29,7 +29,9 @@ Conventions, stated once for the whole package:
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import xlogy
+
+from ._activations import log_sigmoid, sigmoid
 
 
 def squared_error_identity(Z, Y):
@@ -45,7 +47,7 @@ def squared_error_identity(Z, Y):
 
 def squared_error_sigmoid(Z, Y):
     """``l_i = mean_k (σ(z_ik) - y_ik)²``; ``∂l_i/∂z = 2 (σ - y) σ (1 - σ) / K``."""
-    P = expit(Z, out=Z)
+    P = sigmoid(Z, out=Z)
     D = P - Y
     per_sample = np.einsum("ij,ij->i", D, D)
     k = Y.shape[1]
@@ -61,13 +63,14 @@ def log_loss_sigmoid(Z, Y):
     """Binary log-loss of each sigmoid output, added up over the outputs.
 
     ``l_i = Σ_k -y log σ(z) - (1 - y) log(1 - σ(z)) = Σ_k log(1 + e^z) - y z``;
-    ``∂l_i/∂z = σ(z) - y``. ``np.logaddexp(0, z)`` is ``log(1 + e^z)`` without
+    ``∂l_i/∂z = σ(z) - y``. ``log(1 + e^z) = -log σ(-z)``, computed without
     overflow.
     """
-    L = np.logaddexp(0, Z)
+    L = log_sigmoid(np.negative(Z))
+    np.negative(L, out=L)
     L -= Y * Z
     per_sample = L[:, 0] if L.shape[1] == 1 else L.sum(axis=1)
-    D = expit(Z, out=Z)
+    D = sigmoid(Z, out=Z)
     D -= Y
     return per_sample, D
 

@@ -59,3 +59,26 @@ def test_softmax_is_stable_and_normalised():
     out = Z2.copy()
     softmax(out, out=out)
     np.testing.assert_allclose(out, np.exp(Z2) / np.exp(Z2).sum(1, keepdims=True))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_and_its_log_keep_their_digits_everywhere(dtype):
+    # scipy's expit and log_expit are the oracle; neither function may warn
+    # of an overflow or return a NaN, however large |z| is.
+    from scipy.special import expit, log_expit
+
+    from sknn_intuition._activations import LOG_ACTIVATIONS
+
+    z = np.concatenate([np.linspace(-800, 800, 20001), [-1e4, 1e4, 0.0]]).astype(dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = ACTIVATIONS["sigmoid"](z)
+        log_p = LOG_ACTIVATIONS["sigmoid"](z)
+    assert p.dtype == log_p.dtype == dtype
+    eps = np.finfo(dtype).eps
+    expected = expit(z.astype(np.float64))
+    normal = expected > np.finfo(dtype).tiny / eps  # away from the subnormals
+    np.testing.assert_allclose(p[normal], expected[normal], rtol=4 * eps)
+    assert np.all(p[~normal] <= np.finfo(dtype).tiny / eps)
+    tiny = np.finfo(dtype).tiny  # below it, subnormals: digits are lost anyway
+    np.testing.assert_allclose(log_p, log_expit(z.astype(np.float64)), rtol=4 * eps, atol=tiny)
+    assert p[-3] == 0 and p[-2] == 1 and log_p[-3] == -1e4 and log_p[-2] == 0
