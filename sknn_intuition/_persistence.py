@@ -6,6 +6,8 @@ arrays, numbers, strings and plain containers, which skops trusts already, and
 its own class, which it does not know: :func:`trusted_types` names them.
 """
 
+import importlib
+
 
 def trusted_types():
     """The types to trust when loading a saved model of this package.
@@ -31,11 +33,11 @@ def trusted_types():
     """
     from sklearn.base import BaseEstimator
 
-    import sknn_intuition
-
+    # The package by its own name, whatever it is imported as.
+    package = importlib.import_module(__package__)
     names = []
-    for name in sknn_intuition.__all__:
-        obj = getattr(sknn_intuition, name)
+    for name in package.__all__:
+        obj = getattr(package, name)
         if isinstance(obj, type) and issubclass(obj, BaseEstimator):
             names.append(f"{obj.__module__}.{obj.__qualname__}")
     return sorted(names)

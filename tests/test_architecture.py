@@ -76,3 +76,13 @@ def test_every_name_the_code_map_cites_exists():
         for part in name.split("."):
             assert hasattr(obj, part), f"{module}.{name}"
             obj = getattr(obj, part)
+
+
+def test_the_package_imports_itself_only_relatively():
+    # benchmarks/compare_revisions.py imports an older copy of the package
+    # under another name beside this one: an absolute import in it would run
+    # the new code. The ONNX export, which registers converters for the
+    # package's classes by name, is never imported by the package itself.
+    absolute = re.compile(r"^\s*(from|import)\s+sknn_intuition\b", re.MULTILINE)
+    offending = [p.name for p in MODULES if p.name != "onnx.py" and absolute.search(p.read_text())]
+    assert not offending
