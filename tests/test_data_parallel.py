@@ -280,27 +280,6 @@ def test_classes_given_cover_blocks_that_lack_some(client):
     assert model.predict_proba(X).shape == (len(y), 3)
 
 
-# ------------------------------------------------------ a block in chunks
-def test_a_block_larger_than_a_chunk_gives_the_batch_hooks_sums():
-    from sknn_intuition import kernel
-
-    X, y = make_data("imbalanced", n=2 * kernel._CHUNK_ROWS + 123, dtype=np.float64)
-    sw = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
-    net = kernel.initialize(FeedForwardClassifier((7,), random_state=0), X, y, sw)
-    Xe, Y, swe = kernel.encode(net, X, y, sw)
-    params = net._sgd_parameters()
-    grads = [np.empty_like(p) for p in params]
-    mean, _ = net._sgd_loss_and_gradients(
-        params, Xe, np.asfortranarray(Y), swe, grads, net._sgd_workspace(Xe, Y)
-    )
-    loss, grad, weight = kernel.loss_gradient_sums(net, Xe, Y, swe)
-    assert loss == pytest.approx(mean * len(y), rel=1e-10)
-    np.testing.assert_allclose(
-        grad, np.concatenate([g.ravel() for g in grads]) * len(y), rtol=1e-8, atol=1e-10
-    )
-    assert weight == pytest.approx(sw.sum())
-
-
 # ------------------------------------------------- blocks shared out evenly
 def test_blocks_are_shared_out_evenly_moving_as_few_as_possible():
     from sknn_intuition.dask import _assign
