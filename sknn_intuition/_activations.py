@@ -52,14 +52,14 @@ def sigmoid(Z, out=None):
 
     Where ``exp(-z)`` overflows (z below about -709 in float64), the
     quotient is 0, the nearest number to the true value; nothing else can
-    overflow or lose precision.
+    overflow or lose precision, and neither warns.
     """
     Z = np.asarray(Z)
     A = np.negative(Z, out=out, dtype=np.result_type(Z, 1.0))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         np.exp(A, out=A)
-    A += 1
-    return np.reciprocal(A, out=A)
+        A += 1
+        return np.reciprocal(A, out=A)
 
 
 def sigmoid_derivative(A, out=None):
@@ -96,8 +96,12 @@ def relu_derivative(A, out=None):
 
 
 def exp(Z, out=None):
-    """g(z) = e^z: a positive output (the log link of a Poisson regression)."""
-    return np.exp(Z) if out is None else np.exp(Z, out=out)
+    """g(z) = e^z: a positive output (the log link of a Poisson regression).
+
+    A value too small for the dtype is 0, its nearest number, without a warning.
+    """
+    with np.errstate(under="ignore"):
+        return np.exp(Z) if out is None else np.exp(Z, out=out)
 
 
 def softmax(Z, out=None):
@@ -108,8 +112,9 @@ def softmax(Z, out=None):
     """
     out = np.array(Z, copy=True) if out is None else identity(Z, out=out)
     out -= out.max(axis=1, keepdims=True)
-    np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    with np.errstate(under="ignore"):  # a probability too small for the dtype is 0
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
     return out
 
 
@@ -154,7 +159,8 @@ def log_sigmoid(Z, out=None):
     Z = np.asarray(Z, dtype=np.result_type(Z, 1.0))
     tail = np.abs(Z)
     np.negative(tail, out=tail)
-    np.exp(tail, out=tail)
+    with np.errstate(under="ignore"):
+        np.exp(tail, out=tail)
     np.log1p(tail, out=tail)
     out = np.minimum(Z, 0, out=out)
     out -= tail
@@ -171,7 +177,8 @@ def log_softmax(Z, out=None):
     """
     out = np.array(Z, copy=True) if out is None else identity(Z, out=out)
     out -= out.max(axis=1, keepdims=True)
-    out -= logsumexp(out, axis=1, keepdims=True)
+    with np.errstate(under="ignore"):  # terms too small for the dtype add 0
+        out -= logsumexp(out, axis=1, keepdims=True)
     return out
 
 

@@ -189,18 +189,19 @@ def backward(stack, X, outputs, D, coef_grads, intercept_grads, workspace=None):
     layer's slope is read off them. With a :class:`._layout.Workspace`, the
     slopes are written into its arrays.
     """
-    slopes = workspace.arrays(X.shape[0])[1] if workspace is not None else None
-    for layer in range(len(stack.coefs) - 1, stack.frozen - 1, -1):
+    n_hidden = len(stack.coefs) - 1
+    slopes = workspace.arrays(X.shape[0])[1] if workspace is not None else [None] * n_hidden
+    for layer in range(n_hidden, stack.frozen - 1, -1):
         A_prev = X if layer == 0 else outputs[layer - 1]
         product(A_prev.T, D, coef_grads[layer])  # dW_l = A_{l-1}ᵀ D_l
         if intercept_grads[layer] is not None:
             column_sums(D, intercept_grads[layer])  # db_l = Σ_i D_l
         if layer > stack.frozen:
-            # D_{l-1} = (D_l W_lᵀ) * g'(Z_{l-1})
-            slope = DERIVATIVES[stack.activations[layer - 1]](
-                A_prev, None if slopes is None else slopes[layer - 1]
-            )
-            D = product(D, stack.coefs[layer].T, A_prev)  # over A_{l-1}
+            # D_{l-1} = (D_l W_lᵀ) * g'(Z_{l-1}): the slope g' is read off
+            # A_{l-1} first, then the error is written over A_{l-1}.
+            g_prime = DERIVATIVES[stack.activations[layer - 1]]
+            slope = g_prime(A_prev, slopes[layer - 1])
+            D = product(D, stack.coefs[layer].T, A_prev)
             D *= slope
 
 

@@ -70,7 +70,7 @@ def test_sigmoid_and_its_log_keep_their_digits_everywhere(dtype):
     from sknn_intuition._activations import LOG_ACTIVATIONS
 
     z = np.concatenate([np.linspace(-800, 800, 20001), [-1e4, 1e4, 0.0]]).astype(dtype)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
+    with np.errstate(all="raise"):
         p = ACTIVATIONS["sigmoid"](z)
         log_p = LOG_ACTIVATIONS["sigmoid"](z)
     assert p.dtype == log_p.dtype == dtype
@@ -82,3 +82,18 @@ def test_sigmoid_and_its_log_keep_their_digits_everywhere(dtype):
     tiny = np.finfo(dtype).tiny  # below it, subnormals: digits are lost anyway
     np.testing.assert_allclose(log_p, log_expit(z.astype(np.float64)), rtol=4 * eps, atol=tiny)
     assert p[-3] == 0 and p[-2] == 1 and log_p[-3] == -1e4 and log_p[-2] == 0
+
+
+def test_probabilities_too_small_for_the_dtype_are_zero_without_an_error():
+    # Under np.errstate(all="raise"), an underflow to 0 (the nearest number)
+    # is not an error in the output activations or their logarithms.
+    from sknn_intuition._activations import LOG_ACTIVATIONS
+
+    Z = np.array([[-1e4, 0.0, 1e4], [3.0, -800.0, 2.0]])
+    with np.errstate(all="raise"):
+        for name in ("sigmoid", "softmax"):
+            assert np.all(np.isfinite(ACTIVATIONS[name](Z)))
+        for name, log_g in LOG_ACTIVATIONS.items():
+            assert np.all(np.isfinite(log_g(Z))), name
+        assert ACTIVATIONS["exp"](Z[:, :1])[0, 0] == 0
+    assert ACTIVATIONS["softmax"](Z)[0, 0] == 0
