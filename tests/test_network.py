@@ -220,7 +220,11 @@ def test_product_writes_any_memory_order(shape):
     m, k, n = shape
     rng = np.random.RandomState(0)
     A, B = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+    B_t = np.asfortranarray(B)  # as a linear model's coef_.T
     for order in "CF":
+        out = np.empty((m, n), order=order)
+        assert _layout.product(A, B_t, out) is out
+        np.testing.assert_allclose(out, A @ B, rtol=1e-12)
         out = np.empty((m, n), order=order)
         assert _layout.product(A, B, out) is out
         np.testing.assert_allclose(out, A @ B, rtol=1e-12)
