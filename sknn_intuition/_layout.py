@@ -181,7 +181,8 @@ def _dense_product(A, B, out=None):
 
 def column_sums(D, out=None):
     """``Σ_i D_i``, the sum of ``D``'s rows, as the product ``1ᵀ D`` (BLAS reads ``D`` once)."""
-    if type(D) is not np.ndarray or D.shape[0] * D.shape[1] < 4096:
+    small = type(D) is not np.ndarray or D.shape[0] * D.shape[1] < 4096
+    if small or (out is not None and out.dtype != D.dtype):
         return D.sum(axis=0, out=out)
     return np.dot(_constant(1, D.shape[:1], D.dtype), D, out=out)
 

@@ -244,6 +244,8 @@ def test_column_sums(dtype, shape):
     tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(out, D.astype(np.float64).sum(axis=0), **tol)
     np.testing.assert_allclose(_layout.column_sums(np.asfortranarray(D)), out, **tol)
+    wider = np.empty(shape[1], dtype=np.float64)  # an output of another dtype
+    np.testing.assert_allclose(_layout.column_sums(D, wider), out, **tol)
 
 
 def _misaligned(A):
