@@ -350,43 +350,9 @@ class FeedForwardRegressor(RegressorMixin, _FeedForwardMixin, BaseEstimator):
     that scikit-learn's MLP puts in front: our gradients are twice its, so
     its step with ``learning_rate_init=2 * lr`` is our step with ``lr``.
 
-    Every layer computes, for a batch ``A_0 = X`` of samples,
-    ``A_l = g_l(A_{l-1} W_l + b_l)``. Backpropagation sends the error at the
-    output, ``D_L = ∂L/∂Z_L``, back through the layers:
-
-    .. math::
-
-        \\frac{\\partial L}{\\partial W_l} = A_{l-1}^T D_l, \\qquad
-        \\frac{\\partial L}{\\partial b_l} = \\sum_i D_{l,i}, \\qquad
-        D_{l-1} = (D_l W_l^T) \\odot g_{l-1}'(Z_{l-1}).
-
-    The objective of a batch is the mean loss plus the L2 penalty,
-
-    .. math::
-
-        L = \\frac{1}{N} \\sum_i s_i\\, l_i + \\frac{\\alpha}{2} \\sum_l \\|W_l\\|^2,
-
-    with ``s_i`` the sample weights rescaled to mean 1. One plain SGD step
-    (``momentum=0``), in plain Python::
-
-        W_l -= learning_rate_init * (A[l-1].T @ D[l] + alpha * W_l)
-
-    scikit-learn's MLP instead adds ``alpha / (2 N_batch) ‖W‖²`` to ``½ MSE``
-    (regression) or to the log-loss: its ``alpha`` acts per sample and
-    shrinks with the batch. Our ``alpha`` equals scikit-learn's
-    ``2 alpha / batch_size`` for regression on one target and
-    ``alpha / batch_size`` for classification. Weights start uniform at
-    random with Glorot's scale (or He's for relu layers, see ``init``), and
-    biases from the same range, drawn as scikit-learn's MLP draws them.
-
-    Speed: each batch's activations live in arrays allocated once per fit
-    and reused (products written with ``out=``, activations in place, each
-    hidden layer's error written over its activations on the way back), and
-    the weights and biases are views of one flat buffer, so an optimizer
-    step is a few operations on the whole network. A fit's time is close to
-    that of its matrix products alone. Networks whose largest product per
-    batch is small (under 4 million multiply-adds) train on one BLAS
-    thread, where threads cost more than they save.
+    The formulas and the random start: :ref:`feedforward`,
+    :ref:`backpropagation`; the code that runs them: :ref:`code_map`; what
+    differs from scikit-learn's MLP, the penalty's scale among it: :ref:`differences`.
 
     Examples
     --------
@@ -708,43 +674,9 @@ class FeedForwardClassifier(ClassifierMixin, _FeedForwardMixin, BaseEstimator):
     is the cross-entropy ``-Σ_k y_ik log p_ik``, and the error at the output
     is ``D_L = (p - y) s_i / N``.
 
-    Every layer computes, for a batch ``A_0 = X`` of samples,
-    ``A_l = g_l(A_{l-1} W_l + b_l)``. Backpropagation sends the error at the
-    output, ``D_L = ∂L/∂Z_L``, back through the layers:
-
-    .. math::
-
-        \\frac{\\partial L}{\\partial W_l} = A_{l-1}^T D_l, \\qquad
-        \\frac{\\partial L}{\\partial b_l} = \\sum_i D_{l,i}, \\qquad
-        D_{l-1} = (D_l W_l^T) \\odot g_{l-1}'(Z_{l-1}).
-
-    The objective of a batch is the mean loss plus the L2 penalty,
-
-    .. math::
-
-        L = \\frac{1}{N} \\sum_i s_i\\, l_i + \\frac{\\alpha}{2} \\sum_l \\|W_l\\|^2,
-
-    with ``s_i`` the sample weights rescaled to mean 1. One plain SGD step
-    (``momentum=0``), in plain Python::
-
-        W_l -= learning_rate_init * (A[l-1].T @ D[l] + alpha * W_l)
-
-    scikit-learn's MLP instead adds ``alpha / (2 N_batch) ‖W‖²`` to ``½ MSE``
-    (regression) or to the log-loss: its ``alpha`` acts per sample and
-    shrinks with the batch. Our ``alpha`` equals scikit-learn's
-    ``2 alpha / batch_size`` for regression on one target and
-    ``alpha / batch_size`` for classification. Weights start uniform at
-    random with Glorot's scale (or He's for relu layers, see ``init``), and
-    biases from the same range, drawn as scikit-learn's MLP draws them.
-
-    Speed: each batch's activations live in arrays allocated once per fit
-    and reused (products written with ``out=``, activations in place, each
-    hidden layer's error written over its activations on the way back), and
-    the weights and biases are views of one flat buffer, so an optimizer
-    step is a few operations on the whole network. A fit's time is close to
-    that of its matrix products alone. Networks whose largest product per
-    batch is small (under 4 million multiply-adds) train on one BLAS
-    thread, where threads cost more than they save.
+    The formulas and the random start: :ref:`feedforward`,
+    :ref:`backpropagation`; the code that runs them: :ref:`code_map`; what
+    differs from scikit-learn's MLP, the penalty's scale among it: :ref:`differences`.
 
     Examples
     --------
